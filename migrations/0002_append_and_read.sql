@@ -1,0 +1,366 @@
+-- FraiseEvents 0002: appending and reading, callable from any language.
+--
+-- Error codes raised here (class FE, never a message to parse):
+--   FE001 wrong expected version      FE002 event id already used by a different event
+--   FE003 stream type mismatch        FE004 the event log is append-only (0001)
+--   FE005 invalid argument
+
+-- Compares a batch with events already stored under the same ids in one stream: how many are
+-- there, whether they sit contiguously in the batch's order, and whether their content is equal.
+-- A retry of an append that committed matches completely; anything else is a conflict.
+CREATE OR REPLACE FUNCTION fe_match_stored_events(
+    p_stream_id   uuid,
+    p_event_ids   uuid[],
+    p_event_types text[],
+    p_event_data  jsonb[],
+    OUT matched       integer,
+    OUT first_version integer,
+    OUT in_order      boolean,
+    OUT same_content  boolean)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT count(*)::integer,
+           min(e.event_version - u.n::integer) + 1,
+           count(DISTINCT e.event_version - u.n) <= 1,
+           coalesce(bool_and(e.event_type = u.t AND e.event_data = u.d), true)
+    FROM unnest(p_event_ids, p_event_types, p_event_data) WITH ORDINALITY AS u(id, t, d, n)
+    JOIN tb_events e ON e.stream_id = p_stream_id AND e.id = u.id
+$$;
+
+-- The append primitive. Appends all events or none, in one statement, and reports the outcome
+-- as a status instead of raising, so that callers learn the actual version without parsing text:
+--   0 appended   1 already appended (an idempotent retry)   2 wrong expected version
+--   3 event ids already used by different events          4 stream type mismatch
+-- Expected version: NULL or -1 any, -2 no stream, -3 stream exists, N >= 0 exactly N events.
+CREATE OR REPLACE FUNCTION try_append_events(
+    p_stream_id        uuid,
+    p_expected_version bigint,
+    p_event_ids        uuid[],
+    p_event_types      text[],
+    p_event_data       jsonb[],
+    p_metadata         jsonb[]   DEFAULT NULL,
+    p_schema_versions  integer[] DEFAULT NULL,
+    p_created_by       uuid[]    DEFAULT NULL,
+    p_stream_type      text      DEFAULT NULL)
+RETURNS TABLE (status integer, stream_version integer, global_positions bigint[], tx_id bigint,
+               created_at timestamptz, stream_type text)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_count     integer := coalesce(cardinality(p_event_ids), 0);
+    v_found     boolean;
+    v_current   integer;
+    v_type      text;
+    v_last      timestamptz;
+    v_now       timestamptz;
+    v_tx        bigint;
+    v_positions bigint[];
+    v_match     record;
+BEGIN
+    IF p_stream_id IS NULL THEN
+        RAISE EXCEPTION 'stream id must not be null' USING ERRCODE = 'FE005';
+    END IF;
+    IF v_count = 0 THEN
+        RAISE EXCEPTION 'an append to stream % needs at least one event', p_stream_id USING ERRCODE = 'FE005';
+    END IF;
+    IF cardinality(p_event_types) IS DISTINCT FROM v_count
+       OR cardinality(p_event_data) IS DISTINCT FROM v_count
+       OR (p_metadata IS NOT NULL AND cardinality(p_metadata) <> v_count)
+       OR (p_schema_versions IS NOT NULL AND cardinality(p_schema_versions) <> v_count)
+       OR (p_created_by IS NOT NULL AND cardinality(p_created_by) <> v_count) THEN
+        RAISE EXCEPTION 'append to stream %: every array argument needs one element per event (% ids)', p_stream_id, v_count
+            USING ERRCODE = 'FE005';
+    END IF;
+    IF array_position(p_event_ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'append to stream %: event ids must not be null', p_stream_id USING ERRCODE = 'FE005';
+    END IF;
+    IF v_count > 1 AND (SELECT count(DISTINCT i) FROM unnest(p_event_ids) AS i) <> v_count THEN
+        RAISE EXCEPTION 'append to stream %: the same event id appears twice in one append', p_stream_id
+            USING ERRCODE = 'FE005';
+    END IF;
+    IF p_expected_version < -3 THEN
+        RAISE EXCEPTION 'append to stream %: expected version % is not valid', p_stream_id, p_expected_version
+            USING ERRCODE = 'FE005';
+    END IF;
+
+    -- Lock the stream row: writers to this stream queue here, so versions are dense and the
+    -- checks below cannot race. Writers to other streams are not blocked.
+    LOOP
+        SELECT s.version, s.stream_type, s.updated_at INTO v_current, v_type, v_last
+        FROM tb_streams s WHERE s.stream_id = p_stream_id
+        FOR UPDATE;
+        v_found := FOUND;
+        EXIT WHEN v_found;
+        IF p_expected_version = -3 OR p_expected_version > 0 THEN
+            RETURN QUERY SELECT 2, NULL::integer, NULL::bigint[], NULL::bigint, NULL::timestamptz, NULL::text;
+            RETURN;
+        END IF;
+        v_now := clock_timestamp();
+        INSERT INTO tb_streams (stream_id, stream_type, version, created_at, updated_at)
+        VALUES (p_stream_id, p_stream_type, 0, v_now, v_now)
+        ON CONFLICT (stream_id) DO NOTHING;
+        IF FOUND THEN
+            v_current := 0;
+            v_type := p_stream_type;
+            v_last := v_now;
+            EXIT;
+        END IF;
+        -- Another transaction created the stream and committed meanwhile: lock its row and decide again.
+    END LOOP;
+
+    IF p_stream_type IS NOT NULL AND v_type IS NOT NULL AND v_type <> p_stream_type THEN
+        RETURN QUERY SELECT 4, v_current, NULL::bigint[], NULL::bigint, NULL::timestamptz, v_type;
+        RETURN;
+    END IF;
+
+    IF NOT (p_expected_version IS NULL OR p_expected_version = -1
+            OR (p_expected_version = -2 AND NOT v_found)
+            OR (p_expected_version = -3 AND v_found)
+            OR p_expected_version = v_current) THEN
+        -- The version does not match. It may be the retry of an append that committed but whose
+        -- reply was lost: then the same events sit right after the expected version.
+        v_match := fe_match_stored_events(p_stream_id, p_event_ids, p_event_types, p_event_data);
+        IF v_match.matched = 0 THEN
+            RETURN QUERY SELECT 2, v_current, NULL::bigint[], NULL::bigint, NULL::timestamptz, v_type;
+        ELSIF v_match.matched = v_count AND v_match.in_order AND v_match.same_content
+              AND v_match.first_version = greatest(p_expected_version, 0) + 1 THEN
+            RETURN QUERY
+                SELECT 1, max(e.event_version), array_agg(e.global_position ORDER BY e.event_version),
+                       max(e.tx_id), max(e.created_at), v_type
+                FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids);
+        ELSE
+            RETURN QUERY SELECT 3, v_current, NULL::bigint[], NULL::bigint, NULL::timestamptz, v_type;
+        END IF;
+        RETURN;
+    END IF;
+
+    -- The version matches. Ids already in this stream mean a retry (with any/stream-exists) or a conflict.
+    IF v_found AND EXISTS (SELECT 1 FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids)) THEN
+        v_match := fe_match_stored_events(p_stream_id, p_event_ids, p_event_types, p_event_data);
+        IF v_match.matched = v_count AND v_match.in_order AND v_match.same_content
+           AND (p_expected_version IS NULL OR p_expected_version IN (-1, -3)) THEN
+            RETURN QUERY
+                SELECT 1, max(e.event_version), array_agg(e.global_position ORDER BY e.event_version),
+                       max(e.tx_id), max(e.created_at), v_type
+                FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids);
+        ELSE
+            RETURN QUERY SELECT 3, v_current, NULL::bigint[], NULL::bigint, NULL::timestamptz, v_type;
+        END IF;
+        RETURN;
+    END IF;
+
+    -- Taken after the lock and never below the previous event's time, so created_at never
+    -- decreases within a stream and "state at time T" is always a prefix of the stream.
+    v_now := greatest(clock_timestamp(), v_last);
+    v_tx := fe_current_tx();
+
+    WITH inserted AS (
+        INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
+                               created_at, created_by, tx_id, schema_version)
+        SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
+               v_now, u.cb, v_tx, coalesce(u.sv, 1)
+        FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
+             WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
+        ORDER BY u.n
+        RETURNING global_position)
+    SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+
+    UPDATE tb_streams
+    SET version = v_current + v_count, updated_at = v_now, stream_type = coalesce(stream_type, p_stream_type)
+    WHERE stream_id = p_stream_id;
+
+    RETURN QUERY SELECT 0, v_current + v_count, v_positions, v_tx, v_now, coalesce(v_type, p_stream_type);
+END
+$$;
+
+-- The raising form of try_append_events, for SQL callers.
+CREATE OR REPLACE FUNCTION append_events(
+    p_stream_id        uuid,
+    p_expected_version bigint,
+    p_event_ids        uuid[],
+    p_event_types      text[],
+    p_event_data       jsonb[],
+    p_metadata         jsonb[]   DEFAULT NULL,
+    p_schema_versions  integer[] DEFAULT NULL,
+    p_created_by       uuid[]    DEFAULT NULL,
+    p_stream_type      text      DEFAULT NULL)
+RETURNS TABLE (stream_version integer, global_positions bigint[], created_at timestamptz, idempotent boolean)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT * INTO r FROM try_append_events(p_stream_id, p_expected_version, p_event_ids, p_event_types,
+                                           p_event_data, p_metadata, p_schema_versions, p_created_by, p_stream_type);
+    IF r.status = 2 THEN
+        RAISE EXCEPTION 'wrong expected version for stream %: expected %, actual %', p_stream_id,
+            CASE WHEN p_expected_version IS NULL OR p_expected_version = -1 THEN 'any'
+                 WHEN p_expected_version = -2 THEN 'no stream'
+                 WHEN p_expected_version = -3 THEN 'an existing stream'
+                 ELSE p_expected_version::text END,
+            coalesce(r.stream_version::text, 'no stream')
+            USING ERRCODE = 'FE001',
+                  HINT = 'Another writer changed the stream. Reload it and retry the command against its current version.';
+    ELSIF r.status = 3 THEN
+        RAISE EXCEPTION 'append to stream %: some event ids are already used by other events of the stream', p_stream_id
+            USING ERRCODE = 'FE002',
+                  HINT = 'A retry must resend exactly the same events with the same ids and expected version; new events need new ids.';
+    ELSIF r.status = 4 THEN
+        RAISE EXCEPTION 'stream % is of type %, not %', p_stream_id, r.stream_type, p_stream_type
+            USING ERRCODE = 'FE003',
+                  HINT = 'Each stream belongs to one type. Check the stream id.';
+    END IF;
+    RETURN QUERY SELECT r.stream_version, r.global_positions, r.created_at, r.status = 1;
+END
+$$;
+
+-- The documented single-event append, keeping its signature (positional or named calls work
+-- unchanged). New parameters come last with defaults.
+CREATE OR REPLACE FUNCTION append_event(
+    p_stream_id        uuid,
+    p_event_type       text,
+    p_event_data       jsonb,
+    p_metadata         jsonb   DEFAULT '{}',
+    p_created_by       uuid    DEFAULT NULL,
+    p_expected_version bigint  DEFAULT NULL,
+    p_event_id         uuid    DEFAULT NULL,
+    p_schema_version   integer DEFAULT 1,
+    p_stream_type      text    DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_id uuid := coalesce(p_event_id, gen_random_uuid());
+BEGIN
+    PERFORM 1 FROM append_events(p_stream_id, p_expected_version, ARRAY[v_id], ARRAY[p_event_type],
+                                 ARRAY[p_event_data], ARRAY[coalesce(p_metadata, '{}'::jsonb)],
+                                 ARRAY[coalesce(p_schema_version, 1)], ARRAY[p_created_by], p_stream_type);
+    RETURN v_id;
+END
+$$;
+
+-- The documented stream read, keeping its signature; the documented return columns come first
+-- (event_type as text, as declared), the rest after them.
+CREATE OR REPLACE FUNCTION get_events(
+    p_stream_id    uuid,
+    p_from_version integer DEFAULT 1,
+    p_to_version   integer DEFAULT NULL)
+RETURNS TABLE (event_type text, event_version integer, event_data jsonb, created_at timestamptz,
+               id uuid, metadata jsonb, created_by uuid, global_position bigint, schema_version integer)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT e.event_type::text, e.event_version, e.event_data, e.created_at,
+           e.id, e.metadata, e.created_by, e.global_position, e.schema_version
+    FROM tb_events e
+    WHERE e.stream_id = p_stream_id
+      AND e.event_version >= coalesce(p_from_version, 1)
+      AND (p_to_version IS NULL OR e.event_version <= p_to_version)
+    ORDER BY e.event_version
+$$;
+
+-- The consumer read: events after a (tx_id, global_position) checkpoint, only from transactions
+-- that can no longer commit, in (tx_id, global_position) order. Never skips a late commit.
+CREATE OR REPLACE FUNCTION read_log(
+    p_after_tx_id       bigint  DEFAULT 0,
+    p_after_position    bigint  DEFAULT 0,
+    p_limit             integer DEFAULT 1000)
+RETURNS SETOF tb_events
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT e.* FROM tb_events e
+    WHERE e.tx_id < fe_safe_tx()
+      AND (e.tx_id, e.global_position) > (p_after_tx_id, p_after_position)
+    ORDER BY e.tx_id, e.global_position
+    LIMIT p_limit
+$$;
+
+-- Compare-and-set of a consumer checkpoint. Call it in the transaction that writes the
+-- consumer's results: false means another instance moved the checkpoint, so roll back.
+CREATE OR REPLACE FUNCTION advance_checkpoint(
+    p_consumer_name     text,
+    p_expected_tx_id    bigint,
+    p_expected_position bigint,
+    p_tx_id             bigint,
+    p_global_position   bigint,
+    p_event_id          uuid    DEFAULT NULL,
+    p_log_id            integer DEFAULT 0)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+BEGIN
+    INSERT INTO tb_checkpoints (consumer_name, log_id) VALUES (p_consumer_name, p_log_id)
+    ON CONFLICT (consumer_name, log_id) DO NOTHING;
+    UPDATE tb_checkpoints c
+    SET tx_id = p_tx_id, global_position = p_global_position, event_id = p_event_id, updated_at = clock_timestamp()
+    WHERE c.consumer_name = p_consumer_name AND c.log_id = p_log_id
+      AND c.tx_id = p_expected_tx_id AND c.global_position = p_expected_position;
+    RETURN FOUND;
+END
+$$;
+
+-- Start-up checks shared by every client: durability settings, and whether the cluster's
+-- transaction counter is ahead of every stored tx_id (it is not after a restore into a new
+-- cluster, and consumers would then sort new events behind their checkpoints).
+CREATE OR REPLACE FUNCTION verify_store()
+RETURNS TABLE (next_tx_id bigint, max_tx_id bigint, tx_ids_ok boolean, fsync text, synchronous_commit text,
+               recorded_system_identifier bigint, system_identifier bigint,
+               recorded_timeline_id integer, timeline_id integer)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT n.next_tx, m.max_tx, m.max_tx IS NULL OR m.max_tx < n.next_tx,
+           current_setting('fsync'), current_setting('synchronous_commit'),
+           i.system_identifier, (pg_control_system()).system_identifier,
+           i.timeline_id, (pg_control_checkpoint()).timeline_id
+    FROM tb_store_info i
+    CROSS JOIN LATERAL (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint + i.tx_offset AS next_tx) n
+    CROSS JOIN LATERAL (SELECT max(e.tx_id) AS max_tx FROM tb_events e) m
+    WHERE i.id = 1
+$$;
+
+-- Records the cluster the store now runs on (after a verified failover or restore).
+CREATE OR REPLACE FUNCTION acknowledge_store_origin() RETURNS void
+LANGUAGE sql
+SET search_path FROM CURRENT
+AS $$
+    UPDATE tb_store_info
+    SET system_identifier = (pg_control_system()).system_identifier,
+        timeline_id = (pg_control_checkpoint()).timeline_id,
+        verified_at = clock_timestamp()
+    WHERE id = 1
+$$;
+
+-- After a restore into a cluster whose transaction counter is behind the stored tx_ids, raises
+-- the store's offset so new events sort after every stored one. Stop writers and consumers first;
+-- the table lock makes concurrent appends wait. Returns the new offset.
+CREATE OR REPLACE FUNCTION rebase_transaction_ids() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_offset bigint;
+    v_max    bigint;
+    v_next   bigint;
+BEGIN
+    LOCK TABLE tb_events IN SHARE ROW EXCLUSIVE MODE;
+    SELECT tx_offset INTO v_offset FROM tb_store_info WHERE id = 1 FOR UPDATE;
+    SELECT max(tx_id) INTO v_max FROM tb_events;
+    v_next := pg_current_xact_id()::text::bigint + v_offset;
+    IF v_max IS NOT NULL AND v_max >= v_next THEN
+        v_offset := v_offset + (v_max - v_next) + 1;
+    END IF;
+    UPDATE tb_store_info SET tx_offset = v_offset WHERE id = 1;
+    PERFORM acknowledge_store_origin();
+    RETURN v_offset;
+END
+$$;
+
+INSERT INTO tb_schema_migrations (version, name) VALUES (2, '0002_append_and_read') ON CONFLICT (version) DO NOTHING;

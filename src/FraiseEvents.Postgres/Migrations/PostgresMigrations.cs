@@ -1,0 +1,104 @@
+using Npgsql;
+
+namespace FraiseEvents.Postgres;
+
+/// <summary>
+/// Applies the files of <c>migrations/</c> to the store's schema, each at most once, recorded in
+/// <c>tb_schema_migrations</c>. Safe to call from many processes at once: a transaction-scoped
+/// advisory lock lets one apply them while the others wait and then find nothing to do.
+/// </summary>
+public sealed class PostgresMigrations
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+    private readonly string _quotedSchema;
+
+    internal PostgresMigrations(NpgsqlDataSource dataSource, string schema)
+    {
+        _dataSource = dataSource;
+        _schema = schema;
+        _quotedSchema = StoreSchema.Quote(schema);
+    }
+
+    /// <summary>Every migration this version of the library knows, in order.</summary>
+    public IReadOnlyList<Migration> All => MigrationScripts.All;
+
+    /// <summary>Applies the pending migrations in one transaction.</summary>
+    /// <returns>The migrations this call applied; empty when the schema was already up to date.</returns>
+    public async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "fraiseevents:migrations:" + _schema });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // CREATE SCHEMA checks the database privilege even when the schema exists, so only ask when it is missing.
+        if (!await SchemaExistsAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+        {
+            await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {_quotedSchema}", cancellationToken).ConfigureAwait(false);
+        }
+
+        // The files name no schema: search_path places them, and their functions capture it (SET search_path FROM CURRENT).
+        await ExecuteAsync(connection, transaction, $"SET LOCAL search_path TO {_quotedSchema}", cancellationToken).ConfigureAwait(false);
+        var applied = await ReadAppliedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var appliedNow = new List<Migration>();
+        foreach (var migration in MigrationScripts.All)
+        {
+            if (applied.Contains(migration.Version))
+            {
+                continue;
+            }
+
+            await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+            appliedNow.Add(migration);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return appliedNow;
+    }
+
+    /// <summary>The versions recorded as applied in the store's schema (empty when none).</summary>
+    public async Task<IReadOnlyList<int>> GetAppliedVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
+        return [.. applied.Order()];
+    }
+
+    private async Task<bool> SchemaExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!; // EXISTS is never null
+    }
+
+    private async Task<HashSet<int>> ReadAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<int>();
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+        exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _quotedSchema + ".tb_schema_migrations" });
+        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) // IS NOT NULL is never null
+        {
+            return applied;
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT version FROM {_quotedSchema}.tb_schema_migrations", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            applied.Add(reader.GetInt32(0));
+        }
+
+        return applied;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,112 @@
+using FraiseEvents.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FraiseEvents.Postgres;
+
+public sealed partial class PostgresEventStore
+{
+    private const int Appended = 0;
+    private const int AlreadyAppended = 1;
+    private const int WrongExpectedVersion = 2;
+    private const int EventIdConflict = 3;
+    private const int StreamTypeMismatch = 4;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One call of <c>try_append_events</c>: one round trip, one transaction. The cancellation token
+    /// is honoured until the append is sent; after that the call waits for the server's answer,
+    /// because cancelling a statement that may be committing would leave its outcome unknown.
+    /// </remarks>
+    public async Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+
+        var sent = false;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(_sql.Append, connection);
+            AddAppendParameters(command.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+
+            sent = true;
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            var status = reader.GetInt32(0);
+            switch (status)
+            {
+                case Appended or AlreadyAppended:
+                    var positions = reader.GetFieldValue<long[]>(2);
+                    var globalPositions = new GlobalPosition[positions.Length];
+                    for (var i = 0; i < positions.Length; i++)
+                    {
+                        globalPositions[i] = new GlobalPosition(positions[i]);
+                    }
+
+                    return new AppendResult(
+                        new StreamVersion(reader.GetInt32(1)),
+                        globalPositions,
+                        new LogPosition(reader.GetInt64(3), positions[^1]),
+                        reader.GetFieldValue<DateTimeOffset>(4),
+                        wasAlreadyAppended: status == AlreadyAppended);
+                case WrongExpectedVersion:
+                    throw new WrongExpectedVersionException(streamId, expectedVersion,
+                        reader.IsDBNull(1) ? null : new StreamVersion(reader.GetInt32(1)));
+                case EventIdConflict:
+                    throw new IdempotencyConflictException(streamId, EventIds(serialized));
+                case StreamTypeMismatch:
+                    throw new StreamTypeMismatchException(streamId, options?.StreamType ?? "", reader.IsDBNull(5) ? null : reader.GetString(5));
+                default:
+                    throw new InvalidOperationException($"try_append_events returned unknown status {status}; the schema is newer than this library.");
+            }
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private static Guid[] EventIds(SerializedEvent[] events) => [.. events.Select(e => e.EventId)];
+
+    private static void AddAppendParameters(NpgsqlParameterCollection parameters, StreamId streamId, ExpectedVersion expectedVersion,
+        SerializedEvent[] events, string? streamType)
+    {
+        var count = events.Length;
+        var ids = new Guid[count];
+        var types = new string[count];
+        var data = new byte[count][];
+        var schemaVersions = new int[count];
+        byte[]?[]? metadata = null;
+        Guid?[]? createdBy = null;
+        for (var i = 0; i < count; i++)
+        {
+            var e = events[i];
+            ids[i] = e.EventId;
+            types[i] = e.EventType;
+            data[i] = e.Data;
+            schemaVersions[i] = e.SchemaVersion;
+            if (e.Metadata is not null)
+            {
+                (metadata ??= new byte[count][])[i] = e.Metadata;
+            }
+
+            if (e.CreatedBy is not null)
+            {
+                (createdBy ??= new Guid?[count])[i] = e.CreatedBy;
+            }
+        }
+
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion.Value });
+        parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<byte[]?[]?> { TypedValue = metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = schemaVersions });
+        parameters.Add(new NpgsqlParameter<Guid?[]?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        parameters.Add(new NpgsqlParameter<string?> { TypedValue = streamType, NpgsqlDbType = NpgsqlDbType.Text });
+    }
+}

@@ -1,0 +1,157 @@
+using System.Runtime.CompilerServices;
+using FraiseEvents.Serialization;
+using Npgsql;
+
+namespace FraiseEvents.Postgres;
+
+public sealed partial class PostgresEventStore
+{
+    /// <inheritdoc />
+    public async IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        StreamVersion? toVersion = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var operation = $"reading stream {streamId}";
+        await using var query = await StartQueryAsync(_sql.ReadStreamForwards, operation, cancellationToken,
+            new NpgsqlParameter<Guid> { TypedValue = streamId.Value },
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) }).ConfigureAwait(false);
+
+        var any = false;
+        while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            any = true;
+            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+        }
+
+        if (!any)
+        {
+            await ThrowIfStreamMissingAsync(streamId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        int maxCount = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        var operation = $"reading stream {streamId} backwards";
+        await using var query = await StartQueryAsync(_sql.ReadStreamBackwards, operation, cancellationToken,
+            new NpgsqlParameter<Guid> { TypedValue = streamId.Value },
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
+            new NpgsqlParameter<int> { TypedValue = maxCount }).ConfigureAwait(false);
+
+        var any = false;
+        while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            any = true;
+            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+        }
+
+        if (!any)
+        {
+            await ThrowIfStreamMissingAsync(streamId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        await using var query = await StartQueryAsync(_sql.ReadAll, "reading the global log", cancellationToken,
+            new NpgsqlParameter<long> { TypedValue = after.TransactionId },
+            new NpgsqlParameter<long> { TypedValue = after.GlobalPosition },
+            new NpgsqlParameter<int> { TypedValue = maxCount }).ConfigureAwait(false);
+
+        while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+        }
+    }
+
+    private async Task ThrowIfStreamMissingAsync(StreamId streamId, CancellationToken cancellationToken)
+    {
+        if (await GetStreamStateAsync(streamId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new StreamNotFoundException(streamId);
+        }
+    }
+
+    private async Task<RunningQuery> StartQueryAsync(string sql, string operation, CancellationToken cancellationToken,
+        params NpgsqlParameter[] parameters)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        NpgsqlConnection? connection = null;
+        NpgsqlCommand? command = null;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddRange(parameters);
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return new RunningQuery(connection, command, reader, Schema, operation);
+        }
+        catch (Exception ex)
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) ?? ExceptionDispatch(ex);
+        }
+    }
+
+    private static Exception ExceptionDispatch(Exception ex)
+    {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
+        return ex; // unreachable: Throw() never returns
+    }
+
+    private static int ClampVersion(long version) => (int)Math.Clamp(version, 0, int.MaxValue);
+
+    private static StoredEvent ReadStoredEvent(NpgsqlDataReader reader) => new(
+        EventId: reader.GetGuid(0),
+        StreamId: new StreamId(reader.GetGuid(1)),
+        Version: reader.GetInt32(2),
+        GlobalPosition: reader.GetInt64(3),
+        TransactionId: reader.GetInt64(4),
+        EventType: reader.GetString(5),
+        SchemaVersion: reader.GetInt32(6),
+        Data: reader.GetFieldValue<byte[]>(7),
+        Metadata: reader.GetFieldValue<byte[]>(8),
+        CreatedBy: reader.IsDBNull(9) ? null : reader.GetGuid(9),
+        CreatedAt: reader.GetFieldValue<DateTimeOffset>(10));
+
+    /// <summary>A reader with its command and connection, disposed together; reads map failures to typed exceptions.</summary>
+    private sealed class RunningQuery(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, string schema, string operation)
+        : IAsyncDisposable
+    {
+        public NpgsqlDataReader Reader { get; } = reader;
+
+        public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, schema, operation) is { } mapped)
+            {
+                throw mapped;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Reader.DisposeAsync().ConfigureAwait(false);
+            await command.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

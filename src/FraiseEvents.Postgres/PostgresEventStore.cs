@@ -1,0 +1,97 @@
+using FraiseEvents.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace FraiseEvents.Postgres;
+
+/// <summary>
+/// An <see cref="IEventStore"/> on PostgreSQL 15+. Each append is one round trip and one
+/// transaction, whatever the number of events; reads stream rows as they arrive.
+/// </summary>
+public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly EventSerializer _serializer;
+    private readonly PostgresEventStoreOptions _options;
+    private readonly SqlStatements _sql;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a store over a data source that the caller owns and disposes.</summary>
+    /// <param name="dataSource">Where to connect.</param>
+    /// <param name="options">Event types and limits; a default set when null.</param>
+    /// <param name="postgresOptions">Schema and start-up behaviour; defaults when null.</param>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions? options = null, PostgresEventStoreOptions? postgresOptions = null)
+        : this(dataSource, ownsDataSource: false, options, postgresOptions)
+    {
+    }
+
+    private PostgresEventStore(NpgsqlDataSource dataSource, bool ownsDataSource, EventStoreOptions? options, PostgresEventStoreOptions? postgresOptions)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _options = postgresOptions ?? new PostgresEventStoreOptions();
+        _options.Validate();
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _serializer = new EventSerializer(options ?? new EventStoreOptions());
+        _sql = new SqlStatements(_options.Schema);
+        _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
+        Migrations = new PostgresMigrations(dataSource, _options.Schema);
+    }
+
+    /// <summary>Creates a store with its own connection pool, disposed with the store.</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="configure">Registers event types and sets limits.</param>
+    /// <param name="configurePostgres">Sets the schema and start-up behaviour.</param>
+    public static PostgresEventStore Create(string connectionString, Action<EventStoreOptions>? configure = null,
+        Action<PostgresEventStoreOptions>? configurePostgres = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var options = new EventStoreOptions();
+        configure?.Invoke(options);
+        var postgresOptions = new PostgresEventStoreOptions();
+        configurePostgres?.Invoke(postgresOptions);
+        return CreateOwning(connectionString, options, postgresOptions);
+    }
+
+    internal static PostgresEventStore CreateOwning(string connectionString, EventStoreOptions options, PostgresEventStoreOptions postgresOptions)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(postgresOptions.LoggerFactory).Build();
+        return new PostgresEventStore(dataSource, ownsDataSource: true, options, postgresOptions);
+    }
+
+    /// <summary>The schema migrations of this store: apply them, or see which are applied.</summary>
+    public PostgresMigrations Migrations { get; }
+
+    /// <summary>The schema the store lives in.</summary>
+    public string Schema => _options.Schema;
+
+    /// <inheritdoc />
+    public async Task<StreamState?> GetStreamStateAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(_sql.StreamState, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return new StreamState(streamId, new StreamVersion(reader.GetInt32(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Disposes the connection pool when the store created it.</summary>
+    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace FraiseEvents.Postgres;
+
+/// <summary>Settings of the PostgreSQL store.</summary>
+public sealed class PostgresEventStoreOptions
+{
+    /// <summary>
+    /// The schema holding the store's tables and functions. The default is <c>public</c>; give
+    /// two stores different schemas to keep them apart in one database.
+    /// </summary>
+    public string Schema { get; set; } = "public";
+
+    /// <summary>
+    /// Apply pending migrations when the store is first used. The default is true. Turn it off
+    /// where the application's database role may not change the schema, and run
+    /// <see cref="PostgresMigrations.ApplyAsync"/> (or the files in <c>migrations/</c> with psql)
+    /// from a deployment step instead; the store then checks that the schema is up to date.
+    /// </summary>
+    public bool ApplyMigrationsOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// Run even when the server has <c>fsync</c> or <c>synchronous_commit</c> off, where a crash
+    /// loses acknowledged appends. The default is false: the store refuses to start.
+    /// </summary>
+    public bool AllowUnsafeDurabilitySettings { get; set; }
+
+    /// <summary>Where the store logs; nothing is logged when null. Event data is never logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Checks every setting; the message names the one that is wrong.</summary>
+    public void Validate() => _ = StoreSchema.Quote(Schema);
+}

@@ -1,0 +1,23 @@
+namespace FraiseEvents.Postgres;
+
+/// <summary>The SQLSTATEs the store tells apart: PostgreSQL's own and those our functions raise.</summary>
+internal static class PostgresErrorCodes
+{
+    public const string WrongExpectedVersion = "FE001";
+    public const string EventIdConflict = "FE002";
+    public const string StreamTypeMismatch = "FE003";
+    public const string EventLogIsAppendOnly = "FE004";
+    public const string InvalidArgument = "FE005";
+
+    public const string UniqueViolation = "23505";
+    public const string SerializationFailure = "40001";
+    public const string DeadlockDetected = "40P01";
+    public const string InvalidTextRepresentation = "22P02";
+    public const string UntranslatableCharacter = "22P05";
+    public const string StringDataRightTruncation = "22001";
+    public const string UndefinedTable = "42P01";
+    public const string UndefinedFunction = "42883";
+    public const string InvalidSchemaName = "3F000";
+
+    public const string EventIdConstraint = "uq_tb_events_stream_event_id";
+}

@@ -1,0 +1,76 @@
+using Npgsql;
+
+namespace FraiseEvents.Postgres;
+
+/// <summary>Turns Npgsql failures into typed FraiseEvents exceptions, by SQLSTATE, never by message text.</summary>
+internal static class PostgresErrorMapper
+{
+    /// <summary>
+    /// Maps a failed append; returns null when the exception should propagate unchanged.
+    /// <c>sent</c> says whether the append had reached the server: then a broken connection
+    /// leaves its outcome unknown.
+    /// </summary>
+    public static Exception? MapAppendFailure(Exception exception, string schema, StreamId streamId, ExpectedVersion expectedVersion,
+        IReadOnlyList<Guid> eventIds, bool sent)
+    {
+        if (exception is PostgresException postgres && !IsConnectionLoss(postgres))
+        {
+            return postgres.SqlState switch
+            {
+                PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => new ConcurrencyException(streamId,
+                    $"Append to stream {streamId} lost a race with a concurrent transaction (SQLSTATE {postgres.SqlState}); nothing was written. "
+                    + "Reload the stream and retry. This happens when appending inside a REPEATABLE READ or SERIALIZABLE transaction.", postgres),
+                PostgresErrorCodes.UniqueViolation when postgres.ConstraintName == PostgresErrorCodes.EventIdConstraint =>
+                    new IdempotencyConflictException(streamId, eventIds, postgres),
+                PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.WrongExpectedVersion =>
+                    new WrongExpectedVersionException(streamId, expectedVersion, actualVersion: null, postgres),
+                PostgresErrorCodes.EventIdConflict => new IdempotencyConflictException(streamId, eventIds, postgres),
+                PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.UntranslatableCharacter => new EventSerializationException(
+                    $"PostgreSQL rejected the JSON of the append to stream {streamId} (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). Nothing was written. "
+                    + "Check the events for characters jsonb cannot store, such as U+0000.", streamId, eventType: null, postgres),
+                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument => new ArgumentException(
+                    $"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
+                _ => MapCommon(postgres, schema),
+            };
+        }
+
+        return MapConnectionFailure(exception, sent
+            ? $"The connection failed while appending to stream {streamId}; the append may or may not have committed. "
+              + "Retry it with the same event ids and expected version: if it had committed, the retry succeeds without writing twice."
+            : $"Could not reach PostgreSQL to append to stream {streamId}; nothing was written. Check the server and the connection string, then retry.",
+            outcomeUnknown: sent);
+    }
+
+    /// <summary>Maps a failed read or other non-append operation; returns null to propagate unchanged.</summary>
+    public static Exception? MapReadFailure(Exception exception, string schema, string operation) =>
+        exception is PostgresException postgres && !IsConnectionLoss(postgres)
+            ? MapCommon(postgres, schema)
+            : MapConnectionFailure(exception,
+                $"The connection to PostgreSQL failed while {operation}. Check the server and the connection string, then retry.",
+                outcomeUnknown: false);
+
+    /// <summary>
+    /// Class 08 (connection exception) and 57 (operator intervention: the backend was terminated,
+    /// the server is shutting down) mean the session is gone, not that the request was wrong.
+    /// </summary>
+    private static bool IsConnectionLoss(PostgresException postgres) =>
+        postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57", StringComparison.Ordinal);
+
+    private static Exception? MapCommon(PostgresException postgres, string schema) => postgres.SqlState switch
+    {
+        PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName =>
+            new EventStoreConfigurationException(
+                $"The FraiseEvents schema is missing or incomplete in schema '{schema}' ({postgres.MessageText}). "
+                + "Apply the migrations: await store.Migrations.ApplyAsync(), or run the files in migrations/ with psql, "
+                + "or set PostgresEventStoreOptions.ApplyMigrationsOnStartup.", postgres),
+        _ => null,
+    };
+
+    private static EventStoreUnavailableException? MapConnectionFailure(Exception exception, string message, bool outcomeUnknown) =>
+        exception switch
+        {
+            NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException =>
+                new EventStoreUnavailableException(message, outcomeUnknown, exception),
+            _ => null,
+        };
+}

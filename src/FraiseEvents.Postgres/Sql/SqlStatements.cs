@@ -1,0 +1,40 @@
+namespace FraiseEvents.Postgres;
+
+/// <summary>
+/// The only SQL in C#: one-line calls of the functions in <c>migrations/</c> and one-line reads,
+/// qualified with the store's schema. Built once per store; values always travel as parameters.
+/// </summary>
+internal sealed class SqlStatements
+{
+    private const string EventColumns =
+        "id, stream_id, event_version, global_position, tx_id, event_type, schema_version, event_data, metadata, created_by, created_at";
+
+    public SqlStatements(string schema)
+    {
+        var s = StoreSchema.Quote(schema);
+        Append = $"SELECT status, stream_version, global_positions, tx_id, created_at, stream_type FROM {s}.try_append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        ReadStreamForwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version >= $2 AND event_version <= $3 ORDER BY event_version";
+        ReadStreamBackwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version <= $2 ORDER BY event_version DESC LIMIT $3";
+        ReadAll = $"SELECT {EventColumns} FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() AND (tx_id, global_position) > ($1, $2) ORDER BY tx_id, global_position LIMIT $3";
+        StreamState = $"SELECT version, stream_type, created_at, updated_at FROM {s}.tb_streams WHERE stream_id = $1";
+        SchemaVersion = $"SELECT coalesce(max(version), 0) FROM {s}.tb_schema_migrations";
+        VerifyStore = $"SELECT next_tx_id, max_tx_id, tx_ids_ok, fsync, synchronous_commit, recorded_system_identifier, system_identifier, recorded_timeline_id, timeline_id FROM {s}.verify_store()";
+        AcknowledgeOrigin = $"SELECT {s}.acknowledge_store_origin()";
+    }
+
+    public string Append { get; }
+
+    public string ReadStreamForwards { get; }
+
+    public string ReadStreamBackwards { get; }
+
+    public string ReadAll { get; }
+
+    public string StreamState { get; }
+
+    public string SchemaVersion { get; }
+
+    public string VerifyStore { get; }
+
+    public string AcknowledgeOrigin { get; }
+}

@@ -1,0 +1,15 @@
+namespace FraiseEvents;
+
+/// <summary>Options for one append.</summary>
+public sealed record AppendOptions
+{
+    /// <summary>Metadata for every event of the append that has none of its own.</summary>
+    public EventMetadata? Metadata { get; init; }
+
+    /// <summary>
+    /// The stream's type (for example the aggregate's name), recorded when the stream is created.
+    /// Appending with a different type to an existing stream fails with
+    /// <see cref="StreamTypeMismatchException"/>. Null leaves the type as it is.
+    /// </summary>
+    public string? StreamType { get; init; }
+}

@@ -1,0 +1,52 @@
+using FraiseEvents.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace FraiseEvents;
+
+/// <summary>
+/// Returned by <see cref="FraiseEventsServiceCollectionExtensions.AddEventStore"/>: choose where
+/// events are stored (<c>UsePostgres</c>, <see cref="UseInMemory"/>) and add settings.
+/// </summary>
+public sealed class EventStoreBuilder
+{
+    private readonly List<Action<EventStoreOptions>> _configure = [];
+
+    internal EventStoreBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The service collection being configured.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Adds settings; every action runs, in order, when the options are first needed.</summary>
+    public EventStoreBuilder Configure(Action<EventStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _configure.Add(configure);
+        return this;
+    }
+
+    /// <summary>Stores events in process memory (for tests and prototypes).</summary>
+    public EventStoreBuilder UseInMemory() =>
+        UseStore(static services => new InMemoryEventStore(
+            services.GetRequiredService<EventStoreOptions>(), services.GetService<TimeProvider>()));
+
+    /// <summary>Registers the <see cref="IEventStore"/> implementation; the last call wins.</summary>
+    public EventStoreBuilder UseStore(Func<IServiceProvider, IEventStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    internal EventStoreOptions BuildOptions()
+    {
+        var options = new EventStoreOptions();
+        foreach (var configure in _configure)
+        {
+            configure(options);
+        }
+
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,62 @@
+namespace FraiseEvents;
+
+/// <summary>
+/// An event store: streams of immutable events with optimistic concurrency, and a global log.
+/// Implementations: <c>PostgresEventStore</c> (FraiseEvents.Postgres) and <see cref="InMemory.InMemoryEventStore"/>.
+/// </summary>
+public interface IEventStore
+{
+    /// <summary>
+    /// Appends events to a stream, all or none, if the stream matches <paramref name="expectedVersion"/>.
+    /// </summary>
+    /// <exception cref="WrongExpectedVersionException">The stream is not in the expected state; nothing was written.</exception>
+    /// <exception cref="IdempotencyConflictException">An event id is already used by a different event of the stream.</exception>
+    /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
+    /// <exception cref="EventSerializationException">An event cannot be serialized or stored as JSON.</exception>
+    /// <exception cref="EventTooLargeException">An event or the whole append is over the configured limit.</exception>
+    Task<AppendResult> AppendAsync(
+        StreamId streamId,
+        ExpectedVersion expectedVersion,
+        IReadOnlyList<NewEvent> events,
+        AppendOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a stream forwards, from <paramref name="fromVersion"/> to <paramref name="toVersion"/> inclusive.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromVersion">The first version to read; defaults to 1.</param>
+    /// <param name="toVersion">The last version to read; defaults to the end of the stream.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="StreamNotFoundException">The stream has no events.</exception>
+    IAsyncEnumerable<RecordedEvent> ReadStreamAsync(
+        StreamId streamId,
+        StreamVersion? fromVersion = null,
+        StreamVersion? toVersion = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a stream backwards, newest first.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromVersion">The newest version to read; defaults to the end of the stream.</param>
+    /// <param name="maxCount">The most events to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="StreamNotFoundException">The stream has no events.</exception>
+    IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(
+        StreamId streamId,
+        StreamVersion? fromVersion = null,
+        int maxCount = int.MaxValue,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the global log after <paramref name="after"/>, in <see cref="LogPosition"/> order. Only
+    /// events that can no longer be preceded by a late commit are returned, so a consumer that
+    /// stores the last event's <see cref="RecordedEvent.LogPosition"/> and continues from it never
+    /// skips an event. An event becomes visible here once every transaction that started writing
+    /// before it has ended.
+    /// </summary>
+    IAsyncEnumerable<RecordedEvent> ReadAllAsync(
+        LogPosition after,
+        int maxCount = 1000,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>The stream's current state, or null when it does not exist.</summary>
+    Task<StreamState?> GetStreamStateAsync(StreamId streamId, CancellationToken cancellationToken = default);
+}

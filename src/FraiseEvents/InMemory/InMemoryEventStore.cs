@@ -1,0 +1,245 @@
+using FraiseEvents.Serialization;
+
+namespace FraiseEvents.InMemory;
+
+/// <summary>
+/// An <see cref="IEventStore"/> in process memory, for unit tests. It follows the same contract as
+/// the PostgreSQL store, tested by the same suite: events are serialized to JSON and back, so
+/// unregistered types, unserializable data and size limits fail here as they would in production.
+/// </summary>
+public sealed class InMemoryEventStore : IEventStore
+{
+    private readonly Lock _lock = new();
+    private readonly EventSerializer _serializer;
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<Guid, StreamRecord> _streams = [];
+    private readonly List<StoredEvent> _log = [];
+    private long _lastPosition;
+    private long _lastTransactionId;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="options">Event types and limits; a default set when null.</param>
+    /// <param name="timeProvider">The clock for <c>CreatedAt</c>; the system clock when null.</param>
+    public InMemoryEventStore(EventStoreOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        _serializer = new EventSerializer(options ?? new EventStoreOptions());
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        lock (_lock)
+        {
+            return Task.FromResult(AppendLocked(streamId, expectedVersion, serialized, options?.StreamType));
+        }
+    }
+
+    private AppendResult AppendLocked(StreamId streamId, ExpectedVersion expected, SerializedEvent[] events, string? streamType)
+    {
+        var exists = _streams.TryGetValue(streamId.Value, out var stream);
+        if (exists && streamType is not null && stream!.StreamType is not null && stream.StreamType != streamType)
+        {
+            throw new StreamTypeMismatchException(streamId, streamType, stream.StreamType);
+        }
+
+        StreamVersion? current = exists ? new StreamVersion(stream!.Events.Count) : null;
+        if (!expected.IsSatisfiedBy(current))
+        {
+            var match = exists ? Match(stream!, events) : default;
+            if (match.Matched == 0)
+            {
+                throw new WrongExpectedVersionException(streamId, expected, current);
+            }
+
+            if (match.IsCompleteRetry(events.Length) && match.FirstVersion == Math.Max(expected.Value, 0) + 1)
+            {
+                return AlreadyAppended(stream!, match);
+            }
+
+            throw new IdempotencyConflictException(streamId, [.. events.Select(e => e.EventId)]);
+        }
+
+        if (exists && events.Any(e => stream!.EventIds.Contains(e.EventId)))
+        {
+            var match = Match(stream!, events);
+            if (match.IsCompleteRetry(events.Length) && !expected.IsExact && expected != ExpectedVersion.NoStream)
+            {
+                return AlreadyAppended(stream!, match);
+            }
+
+            throw new IdempotencyConflictException(streamId, [.. events.Select(e => e.EventId)]);
+        }
+
+        var now = TruncateToMicroseconds(_timeProvider.GetUtcNow());
+        if (stream is null)
+        {
+            stream = new StreamRecord(streamType, now);
+            _streams.Add(streamId.Value, stream);
+        }
+        else if (now < stream.UpdatedAt)
+        {
+            // Never let time run backwards within a stream, as the PostgreSQL store guarantees.
+            now = stream.UpdatedAt;
+        }
+
+        stream.StreamType ??= streamType;
+        stream.UpdatedAt = now;
+        var transactionId = ++_lastTransactionId;
+        var positions = new GlobalPosition[events.Length];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            var stored = new StoredEvent(e.EventId, streamId, stream.Events.Count + 1, ++_lastPosition, transactionId, e.EventType,
+                e.SchemaVersion, e.Data, e.Metadata ?? "{}"u8.ToArray(), e.CreatedBy, now);
+            stream.Events.Add(stored);
+            stream.EventIds.Add(e.EventId);
+            _log.Add(stored);
+            positions[i] = new GlobalPosition(stored.GlobalPosition);
+        }
+
+        return new AppendResult(new StreamVersion(stream.Events.Count), positions,
+            new LogPosition(transactionId, _lastPosition), now, wasAlreadyAppended: false);
+    }
+
+    private static AppendResult AlreadyAppended(StreamRecord stream, RetryMatch match)
+    {
+        var stored = stream.Events.GetRange((int)match.FirstVersion - 1, match.Matched);
+        var last = stored[^1];
+        return new AppendResult(new StreamVersion(last.Version), [.. stored.Select(e => new GlobalPosition(e.GlobalPosition))],
+            new LogPosition(last.TransactionId, last.GlobalPosition), last.CreatedAt, wasAlreadyAppended: true);
+    }
+
+    private static RetryMatch Match(StreamRecord stream, SerializedEvent[] events)
+    {
+        var matched = 0;
+        long firstVersion = 0;
+        var inOrder = true;
+        var sameContent = true;
+        for (var i = 0; i < events.Length; i++)
+        {
+            var index = stream.Events.FindIndex(s => s.EventId == events[i].EventId);
+            if (index < 0)
+            {
+                continue;
+            }
+
+            var stored = stream.Events[index];
+            if (matched == 0)
+            {
+                firstVersion = stored.Version - i;
+            }
+            else if (stored.Version - i != firstVersion)
+            {
+                inOrder = false;
+            }
+
+            matched++;
+            sameContent &= stored.EventType == events[i].EventType && JsonEquality.AreEqual(stored.Data.Span, events[i].Data);
+        }
+
+        return new RetryMatch(matched, firstVersion, inOrder, sameContent);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        StreamVersion? toVersion = null, CancellationToken cancellationToken = default)
+    {
+        StoredEvent[] slice;
+        lock (_lock)
+        {
+            var stream = GetStreamOrThrow(streamId);
+            var from = Math.Max(fromVersion?.Value ?? 1, 1);
+            var to = Math.Min(toVersion?.Value ?? long.MaxValue, stream.Events.Count);
+            slice = from > to ? [] : [.. stream.Events.GetRange((int)from - 1, (int)(to - from + 1))];
+        }
+
+        return DeserializeAsync(slice, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        StoredEvent[] slice;
+        lock (_lock)
+        {
+            var stream = GetStreamOrThrow(streamId);
+            var from = Math.Min(fromVersion?.Value ?? long.MaxValue, stream.Events.Count);
+            var count = (int)Math.Min(maxCount, Math.Max(from, 0));
+            slice = [.. stream.Events.GetRange((int)from - count, count)];
+        }
+
+        Array.Reverse(slice);
+        return DeserializeAsync(slice, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        StoredEvent[] slice;
+        lock (_lock)
+        {
+            // Appends are atomic under the lock, so every stored event is committed and the log is
+            // already in (transaction, position) order.
+            var start = _log.FindIndex(e => new LogPosition(e.TransactionId, e.GlobalPosition) > after);
+            slice = start < 0 ? [] : [.. _log.GetRange(start, Math.Min(maxCount, _log.Count - start))];
+        }
+
+        return DeserializeAsync(slice, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StreamState?> GetStreamStateAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return Task.FromResult(_streams.TryGetValue(streamId.Value, out var stream)
+                ? new StreamState(streamId, new StreamVersion(stream.Events.Count), stream.StreamType, stream.CreatedAt, stream.UpdatedAt)
+                : null);
+        }
+    }
+
+    private StreamRecord GetStreamOrThrow(StreamId streamId) =>
+        _streams.TryGetValue(streamId.Value, out var stream) ? stream : throw new StreamNotFoundException(streamId);
+
+    private async IAsyncEnumerable<RecordedEvent> DeserializeAsync(StoredEvent[] events,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var stored in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return _serializer.Deserialize(stored);
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset time) =>
+        new(time.Ticks - (time.Ticks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+
+    private sealed class StreamRecord(string? streamType, DateTimeOffset createdAt)
+    {
+        public List<StoredEvent> Events { get; } = [];
+
+        public HashSet<Guid> EventIds { get; } = [];
+
+        public string? StreamType { get; set; } = streamType;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public DateTimeOffset UpdatedAt { get; set; } = createdAt;
+    }
+
+    private readonly record struct RetryMatch(int Matched, long FirstVersion, bool InOrder, bool SameContent)
+    {
+        public bool IsCompleteRetry(int count) => Matched == count && InOrder && SameContent;
+    }
+}

@@ -1,0 +1,27 @@
+namespace FraiseEvents;
+
+/// <summary>An event to append: the event object plus its id and optional metadata.</summary>
+/// <remarks>
+/// The id makes retries safe: appending the same ids again with the same expected version, after
+/// a timeout or a lost connection, succeeds without writing twice. Keep the <see cref="NewEvent"/>
+/// instances (or their ids) when you retry.
+/// </remarks>
+public sealed record NewEvent
+{
+    /// <summary>Wraps an event object with a new time-ordered (UUIDv7) id.</summary>
+    /// <param name="data">The event: an instance of a registered event type.</param>
+    public NewEvent(object data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Data = data;
+    }
+
+    /// <summary>The event object; its CLR type must be registered.</summary>
+    public object Data { get; }
+
+    /// <summary>The event's id (<c>tb_events.id</c>), unique within its stream. Defaults to a new UUIDv7.</summary>
+    public Guid EventId { get; init; } = Guid.CreateVersion7();
+
+    /// <summary>Metadata for this event only; when null, the append's metadata applies.</summary>
+    public EventMetadata? Metadata { get; init; }
+}

@@ -1,0 +1,202 @@
+using System.Text.Json;
+
+namespace FraiseEvents.Serialization;
+
+/// <summary>
+/// Turns appended events into storable JSON and stored rows back into events, with the checks
+/// every store shares: registered types, size limits, and JSON that PostgreSQL's jsonb accepts.
+/// </summary>
+internal sealed class EventSerializer
+{
+    private readonly EventTypeRegistry _registry;
+    private readonly JsonSerializerOptions _json;
+    private readonly int _maxEventSizeBytes;
+    private readonly int _maxAppendSizeBytes;
+
+    public EventSerializer(EventStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        options.Events.Freeze();
+        _registry = options.Events;
+        _json = new JsonSerializerOptions(options.JsonSerializerOptions);
+        _json.MakeReadOnly(populateMissingResolver: true);
+        _maxEventSizeBytes = options.MaxEventSizeBytes;
+        _maxAppendSizeBytes = options.MaxAppendSizeBytes;
+    }
+
+    public EventTypeRegistry Registry => _registry;
+
+    public JsonSerializerOptions JsonOptions => _json;
+
+    /// <summary>Validates and serializes an append. Throws before anything reaches storage.</summary>
+    public SerializedEvent[] SerializeAppend(StreamId streamId, IReadOnlyList<NewEvent> events, AppendOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (streamId.Value == Guid.Empty)
+        {
+            throw new ArgumentException("The stream id must not be empty (default(StreamId)); use StreamId.New().", nameof(streamId));
+        }
+
+        if (events.Count == 0)
+        {
+            throw new ArgumentException($"An append to stream {streamId} needs at least one event.", nameof(events));
+        }
+
+        if (options?.StreamType is { } streamType
+            && (string.IsNullOrWhiteSpace(streamType) || streamType.Length > EventTypeNaming.MaxNameLength))
+        {
+            throw new ArgumentException(
+                $"The stream type of stream {streamId} must be 1 to {EventTypeNaming.MaxNameLength} characters (was '{streamType}').",
+                nameof(options));
+        }
+
+        var serialized = new SerializedEvent[events.Count];
+        var seenIds = events.Count > 1 ? new HashSet<Guid>(events.Count) : null;
+        long totalBytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var newEvent = events[i]
+                ?? throw new ArgumentNullException(nameof(events), $"Event {i} of the append to stream {streamId} is null.");
+            if (newEvent.EventId == Guid.Empty)
+            {
+                throw new ArgumentException($"Event {i} of the append to stream {streamId} has an empty event id.", nameof(events));
+            }
+
+            if (seenIds is not null && !seenIds.Add(newEvent.EventId))
+            {
+                throw new ArgumentException(
+                    $"Event id {newEvent.EventId} appears twice in one append to stream {streamId}; every event needs its own id.",
+                    nameof(events));
+            }
+
+            var dataType = newEvent.Data.GetType();
+            if (!_registry.TryGet(dataType, out var info))
+            {
+                throw new UnknownEventTypeException(dataType, streamId);
+            }
+
+            var data = Serialize(streamId, i, newEvent.Data, info);
+            if (data.Length > _maxEventSizeBytes)
+            {
+                throw new EventTooLargeException(streamId, $"event {i} ({info.Name})", data.Length, _maxEventSizeBytes,
+                    nameof(EventStoreOptions.MaxEventSizeBytes));
+            }
+
+            var metadata = newEvent.Metadata ?? options?.Metadata;
+            var metadataJson = MetadataJson.Write(metadata);
+            if (metadataJson is not null && ContainsEscapedNul(metadataJson))
+            {
+                throw new EventSerializationException(
+                    $"The metadata of event {i} ({info.Name}) of the append to stream {streamId} contains the character U+0000, "
+                    + "which PostgreSQL jsonb cannot store. Nothing was written. Remove it from the header or id.", streamId, info.Name);
+            }
+
+            totalBytes += data.Length + (metadataJson?.Length ?? 0);
+            if (totalBytes > _maxAppendSizeBytes)
+            {
+                throw new EventTooLargeException(streamId, $"the append ({events.Count} events)", totalBytes, _maxAppendSizeBytes,
+                    nameof(EventStoreOptions.MaxAppendSizeBytes));
+            }
+
+            serialized[i] = new SerializedEvent(newEvent.EventId, info.Name, info.SchemaVersion, data, metadataJson, metadata?.CreatedBy);
+        }
+
+        return serialized;
+    }
+
+    /// <summary>Resolves the stored type name and deserializes the event.</summary>
+    public RecordedEvent Deserialize(in StoredEvent stored)
+    {
+        if (!_registry.TryGet(stored.EventType, out var info))
+        {
+            throw new UnknownEventTypeException(stored.EventType, stored.StreamId, stored.Version);
+        }
+
+        object? data;
+        try
+        {
+            data = JsonSerializer.Deserialize(stored.Data.Span, info.ClrType, _json);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new EventSerializationException(
+                $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} could not be read as {info.ClrType.Name}: {ex.Message} "
+                + "If the event's shape changed, register an upcaster for the old schema version.", stored.StreamId, stored.EventType, ex);
+        }
+
+        if (data is null)
+        {
+            throw new EventSerializationException(
+                $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} is stored as JSON null; an event must be an object.",
+                stored.StreamId, stored.EventType);
+        }
+
+        return new RecordedEvent(
+            stored.EventId,
+            stored.StreamId,
+            new StreamVersion(stored.Version),
+            new GlobalPosition(stored.GlobalPosition),
+            new LogPosition(stored.TransactionId, stored.GlobalPosition),
+            stored.EventType,
+            stored.SchemaVersion,
+            data,
+            MetadataJson.Read(stored.Metadata.Span, stored.CreatedBy),
+            stored.CreatedAt);
+    }
+
+    private byte[] Serialize(StreamId streamId, int index, object data, EventTypeInfo info)
+    {
+        byte[] json;
+        try
+        {
+            json = JsonSerializer.SerializeToUtf8Bytes(data, info.ClrType, _json);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new EventSerializationException(
+                $"Event {index} ({info.Name}, {info.ClrType.Name}) of the append to stream {streamId} could not be serialized to JSON: {ex.Message} Nothing was written.",
+                streamId, info.Name, ex);
+        }
+
+        if (ContainsEscapedNul(json))
+        {
+            throw new EventSerializationException(
+                $"Event {index} ({info.Name}) of the append to stream {streamId} contains the character U+0000, which PostgreSQL jsonb cannot store. "
+                + "Nothing was written. Remove it, or carry binary data as base64 (byte[] properties are).", streamId, info.Name);
+        }
+
+        return json;
+    }
+
+    /// <summary>
+    /// True when the JSON holds the escape <c>\u0000</c> (jsonb rejects it). A backslash that is
+    /// itself escaped (<c>\\u0000</c>, the literal text) does not count.
+    /// </summary>
+    internal static bool ContainsEscapedNul(ReadOnlySpan<byte> json)
+    {
+        var offset = 0;
+        while (true)
+        {
+            var found = json[offset..].IndexOf("\\u0000"u8);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var at = offset + found;
+            var backslashes = 0;
+            for (var i = at - 1; i >= 0 && json[i] == (byte)'\\'; i--)
+            {
+                backslashes++;
+            }
+
+            if (backslashes % 2 == 0)
+            {
+                return true;
+            }
+
+            offset = at + 1;
+        }
+    }
+}
