@@ -168,8 +168,12 @@ BEGIN
         RETURNING global_position)
     SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
 
+    -- A stream created by this append is dated by its first event, not by the row's insertion.
     UPDATE tb_streams
-    SET version = v_current + v_count, updated_at = v_now, stream_type = coalesce(stream_type, p_stream_type)
+    SET version = v_current + v_count,
+        updated_at = v_now,
+        created_at = CASE WHEN v_found THEN created_at ELSE v_now END,
+        stream_type = coalesce(stream_type, p_stream_type)
     WHERE stream_id = p_stream_id;
 
     RETURN QUERY SELECT 0, v_current + v_count, v_positions, v_tx, v_now, coalesce(v_type, p_stream_type);

@@ -1,0 +1,109 @@
+using NUnit.Framework;
+
+namespace FraiseEvents.Conformance;
+
+public abstract partial class EventStoreContract
+{
+    [Test]
+    public async Task A_null_or_empty_append_is_refused_with_an_argument_error()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+
+        Assert.ThrowsAsync<ArgumentNullException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, (IReadOnlyList<NewEvent>)null!));
+        var empty = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, Array.Empty<NewEvent>()));
+        var nullEvent = Assert.ThrowsAsync<ArgumentNullException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.Any, [new NewEvent(TestEvents.Created()), null!]));
+        Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(default, ExpectedVersion.Any, TestEvents.Batch(1)));
+
+        Assert.That(empty!.Message, Does.Contain(streamId.ToString()));
+        Assert.That(nullEvent!.Message, Does.Contain("Event 1"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task Two_events_with_one_id_in_one_append_are_refused()
+    {
+        var store = await CreateStoreAsync();
+        var id = Guid.CreateVersion7();
+
+        var error = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(StreamId.New(), ExpectedVersion.Any,
+            [new NewEvent(TestEvents.Created()) { EventId = id }, new NewEvent(TestEvents.Created()) { EventId = id }]));
+
+        Assert.That(error!.Message, Does.Contain(id.ToString()));
+    }
+
+    [Test]
+    public async Task An_unregistered_event_type_is_refused_and_named()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+
+        var error = Assert.ThrowsAsync<UnknownEventTypeException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.Any, [new NewEvent(new NotRegistered("x"))]));
+
+        Assert.That(error!.ClrType, Is.EqualTo(typeof(NotRegistered)));
+        Assert.That(error.Message, Does.Contain(nameof(NotRegistered)).And.Contain("Register"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task An_event_that_cannot_be_serialized_fails_the_whole_append()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()), new(new MeasurementTaken(double.NaN))];
+
+        var error = Assert.ThrowsAsync<EventSerializationException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+
+        Assert.That(error!.Message, Does.Contain("Event 2").And.Contain(streamId.ToString()));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task Text_that_PostgreSQL_jsonb_cannot_store_is_refused_before_writing()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        NewEvent[] events = [new(TestEvents.Created()), new(new UserCreated(Guid.NewGuid(), "nul\0byte", "x@example.com"))];
+
+        var error = Assert.ThrowsAsync<EventSerializationException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+        var literalBackslash = await store.AppendAsync(StreamId.New(), ExpectedVersion.Any,
+            [new NewEvent(new UserCreated(Guid.NewGuid(), "a\\u0000b", "x@example.com"))]);
+
+        Assert.That(error!.Message, Does.Contain("U+0000"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+        Assert.That(literalBackslash.NextExpectedVersion, Is.EqualTo(new StreamVersion(1)));
+    }
+
+    [Test]
+    public async Task An_event_or_an_append_over_the_size_limits_is_refused()
+    {
+        var store = await CreateStoreAsync(o =>
+        {
+            o.MaxEventSizeBytes = 1_000;
+            o.MaxAppendSizeBytes = 2_500;
+        });
+        var streamId = StreamId.New();
+        var big = new UserCreated(Guid.NewGuid(), new string('x', 1_000), "big@example.com");
+        var medium = new UserCreated(Guid.NewGuid(), new string('y', 800), "medium@example.com");
+
+        var tooBig = Assert.ThrowsAsync<EventTooLargeException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, [new NewEvent(big)]));
+        var tooMany = Assert.ThrowsAsync<EventTooLargeException>(() => store.AppendAsync(streamId, ExpectedVersion.Any,
+            [new NewEvent(medium), new NewEvent(medium), new NewEvent(medium), new NewEvent(medium)]));
+
+        Assert.That(tooBig!.LimitBytes, Is.EqualTo(1_000));
+        Assert.That(tooBig.Message, Does.Contain("MaxEventSizeBytes"));
+        Assert.That(tooMany!.LimitBytes, Is.EqualTo(2_500));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task A_stream_type_longer_than_the_column_is_refused()
+    {
+        var store = await CreateStoreAsync();
+
+        Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(StreamId.New(), ExpectedVersion.Any, TestEvents.Batch(1),
+            new AppendOptions { StreamType = new string('t', 101) }));
+    }
+}

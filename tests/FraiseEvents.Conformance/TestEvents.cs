@@ -1,0 +1,28 @@
+namespace FraiseEvents.Conformance;
+
+public sealed record UserCreated(Guid UserId, string Name, string Email);
+
+public sealed record UserUpdated(Guid UserId, string? Name = null, string? Email = null);
+
+public sealed record UserDeleted(Guid UserId);
+
+/// <summary>Serializes to JSON, but to a double the JSON standard cannot represent.</summary>
+public sealed record MeasurementTaken(double Value);
+
+/// <summary>Never registered: appending it must fail.</summary>
+public sealed record NotRegistered(string Value);
+
+public static class TestEvents
+{
+    public static void RegisterAll(EventStoreOptions options)
+    {
+        options.Events.Register<UserCreated>();
+        options.Events.Register<UserUpdated>();
+        options.Events.Register<UserDeleted>();
+        options.Events.Register<MeasurementTaken>();
+    }
+
+    public static UserCreated Created(int i = 0) => new(Guid.NewGuid(), $"User {i}", $"user{i}@example.com");
+
+    public static NewEvent[] Batch(int count) => [.. Enumerable.Range(1, count).Select(i => new NewEvent(Created(i)))];
+}

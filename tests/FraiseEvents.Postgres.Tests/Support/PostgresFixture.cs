@@ -1,0 +1,48 @@
+using FraiseEvents.Conformance;
+using NUnit.Framework;
+
+namespace FraiseEvents.Postgres.Tests.Support;
+
+/// <summary>Gives a fixture its own database and makes stores in fresh schemas of it.</summary>
+public abstract class PostgresFixture
+{
+    private readonly List<PostgresEventStore> _stores = [];
+    private int _schemaCounter;
+
+    protected TestDatabase Database { get; private set; } = null!; // set in OneTimeSetUp before any test
+
+    [OneTimeSetUp]
+    public async Task CreateDatabaseAsync() => Database = await TestDatabase.CreateAsync(GetType().Name);
+
+    [OneTimeTearDown]
+    public async Task DropDatabaseAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+    }
+
+    protected string NewSchemaName() => $"s{Interlocked.Increment(ref _schemaCounter)}";
+
+    /// <summary>A store in a new schema of the fixture's database, with the test events registered and migrations applied.</summary>
+    protected async Task<PostgresEventStore> NewStoreAsync(Action<EventStoreOptions>? configure = null, string? schema = null,
+        Action<PostgresEventStoreOptions>? configurePostgres = null)
+    {
+        var options = new EventStoreOptions();
+        TestEvents.RegisterAll(options);
+        configure?.Invoke(options);
+        var postgresOptions = new PostgresEventStoreOptions { Schema = schema ?? NewSchemaName() };
+        configurePostgres?.Invoke(postgresOptions);
+        var store = new PostgresEventStore(Database.DataSource, options, postgresOptions);
+        lock (_stores)
+        {
+            _stores.Add(store);
+        }
+
+        await store.InitializeAsync();
+        return store;
+    }
+}

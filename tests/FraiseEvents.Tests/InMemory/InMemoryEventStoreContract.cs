@@ -1,0 +1,17 @@
+using FraiseEvents.Conformance;
+using FraiseEvents.InMemory;
+using NUnit.Framework;
+
+namespace FraiseEvents.Tests.InMemory;
+
+[TestFixture]
+public sealed class InMemoryEventStoreContract : EventStoreContract
+{
+    protected override Task<IEventStore> CreateStoreAsync(Action<EventStoreOptions>? configure = null)
+    {
+        var options = new EventStoreOptions();
+        TestEvents.RegisterAll(options);
+        configure?.Invoke(options);
+        return Task.FromResult<IEventStore>(new InMemoryEventStore(options));
+    }
+}
