@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using FraiseEvents.Conformance;
+using FraiseEvents.Postgres.Tests.Support;
+using Npgsql;
+using NUnit.Framework;
+
+namespace FraiseEvents.Postgres.Tests;
+
+[TestFixture]
+public sealed class SchemaTests : PostgresFixture
+{
+    [TestCase("UPDATE {0}.tb_events SET event_type = 'CHANGED'")]
+    [TestCase("UPDATE {0}.tb_events SET event_type = 'CHANGED' WHERE false")]
+    [TestCase("DELETE FROM {0}.tb_events")]
+    [TestCase("TRUNCATE {0}.tb_events")]
+    public async Task The_event_log_rejects_every_change_to_stored_events(string statement)
+    {
+        var store = await NewStoreAsync();
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(2));
+
+        var error = Assert.ThrowsAsync<PostgresException>(() => Database.ExecuteAsync(string.Format(
+            System.Globalization.CultureInfo.InvariantCulture, statement, store.Schema)));
+
+        Assert.That(error!.SqlState, Is.EqualTo("FE004"));
+        Assert.That(error.MessageText, Does.Contain("append-only"));
+        Assert.That(await Database.ScalarAsync<long>($"SELECT count(*) FROM {store.Schema}.tb_events"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ten_processes_applying_migrations_at_once_apply_each_exactly_once()
+    {
+        var schema = NewSchemaName();
+        var stores = Enumerable.Range(0, 10)
+            .Select(_ => new PostgresEventStore(Database.DataSource, postgresOptions: new PostgresEventStoreOptions { Schema = schema }))
+            .ToArray();
+
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = stores.Select(async store =>
+        {
+            await start.Task;
+            return await store.Migrations.ApplyAsync();
+        }).ToArray();
+        start.SetResult();
+        var applied = await Task.WhenAll(runs);
+
+        var migrations = stores[0].Migrations.All;
+        Assert.That(applied.Sum(a => a.Count), Is.EqualTo(migrations.Count));
+        Assert.That(applied.SelectMany(a => a).Select(m => m.Version), Is.EquivalentTo(migrations.Select(m => m.Version)));
+        Assert.That(await stores[3].Migrations.GetAppliedVersionsAsync(), Is.EqualTo(migrations.Select(m => m.Version)));
+        Assert.That(await stores[5].Migrations.ApplyAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_migration_files_apply_unchanged_with_psql_twice_and_the_library_accepts_the_result()
+    {
+        await using var database = await TestDatabase.CreateAsync("psql");
+        var files = Directory.GetFiles(Path.Combine(TestContext.CurrentContext.TestDirectory, "migrations"), "*.sql").Order().ToArray();
+        Assert.That(files, Is.Not.Empty);
+
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var file in files)
+            {
+                var (exitCode, output) = await RunPsqlAsync(database.ConnectionString, file);
+                Assert.That(exitCode, Is.EqualTo(0), $"psql -f {Path.GetFileName(file)} failed:\n{output}");
+            }
+        }
+
+        await using var store = new PostgresEventStore(database.DataSource, TestOptions(),
+            new PostgresEventStoreOptions { ApplyMigrationsOnStartup = false });
+        await store.InitializeAsync();
+        var result = await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(1));
+
+        Assert.That(result.NextExpectedVersion, Is.EqualTo(new StreamVersion(1)));
+        Assert.That(await store.Migrations.GetAppliedVersionsAsync(), Is.EqualTo(store.Migrations.All.Select(m => m.Version)));
+    }
+
+    [Test]
+    public async Task Two_stores_in_two_schemas_of_one_database_do_not_see_each_other()
+    {
+        var first = await NewStoreAsync();
+        var second = await NewStoreAsync();
+        var streamId = await AppendOne(first);
+
+        Assert.That(await second.GetStreamStateAsync(streamId), Is.Null);
+        Assert.That(await first.GetStreamStateAsync(streamId), Is.Not.Null);
+        Assert.That(await second.ReadAllAsync(LogPosition.Start).ToListAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_store_that_may_not_migrate_refuses_a_missing_or_outdated_schema_and_says_what_to_do()
+    {
+        var missing = new PostgresEventStore(Database.DataSource, TestOptions(),
+            new PostgresEventStoreOptions { Schema = NewSchemaName(), ApplyMigrationsOnStartup = false });
+        var outdated = await NewStoreAsync();
+        await Database.ExecuteAsync($"DELETE FROM {outdated.Schema}.tb_schema_migrations WHERE version = 2");
+        var outdatedReopened = new PostgresEventStore(Database.DataSource, TestOptions(),
+            new PostgresEventStoreOptions { Schema = outdated.Schema, ApplyMigrationsOnStartup = false });
+
+        var missingError = Assert.ThrowsAsync<EventStoreConfigurationException>(() => missing.InitializeAsync());
+        var outdatedError = Assert.ThrowsAsync<EventStoreConfigurationException>(() => outdatedReopened.InitializeAsync());
+
+        Assert.That(missingError!.Message, Does.Contain("Migrations.ApplyAsync"));
+        Assert.That(outdatedError!.Message, Does.Contain("migration 1").And.Contain("needs 2"));
+    }
+
+    [Test]
+    public void An_invalid_schema_name_is_refused_before_any_SQL_is_built()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            _ = new PostgresEventStore(Database.DataSource, postgresOptions: new PostgresEventStoreOptions { Schema = "x\"; DROP TABLE y; --" }));
+
+        Assert.That(error!.Message, Does.Contain("Schema"));
+    }
+
+    [Test]
+    public async Task Every_unique_key_of_the_event_table_contains_the_stream_id()
+    {
+        var store = await NewStoreAsync();
+
+        var uniqueKeys = await Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM pg_index WHERE indrelid = '{store.Schema}.tb_events'::regclass AND indisunique");
+        var withStreamId = await Database.ScalarAsync<long>(
+            $"""
+            SELECT count(*) FROM pg_index x
+            WHERE x.indrelid = '{store.Schema}.tb_events'::regclass AND x.indisunique
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) AND a.attname = 'stream_id')
+            """);
+
+        Assert.That(uniqueKeys, Is.EqualTo(2));
+        Assert.That(withStreamId, Is.EqualTo(uniqueKeys));
+    }
+
+    [Test]
+    public async Task The_store_records_the_cluster_it_was_created_on()
+    {
+        var store = await NewStoreAsync();
+
+        var recorded = await Database.ScalarAsync<long>($"SELECT system_identifier FROM {store.Schema}.tb_store_info");
+        var actual = await Database.ScalarAsync<long>("SELECT (pg_control_system()).system_identifier");
+
+        Assert.That(recorded, Is.EqualTo(actual));
+    }
+
+    private static EventStoreOptions TestOptions()
+    {
+        var options = new EventStoreOptions();
+        TestEvents.RegisterAll(options);
+        return options;
+    }
+
+    private static async Task<StreamId> AppendOne(IEventStore store)
+    {
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(1));
+        return streamId;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunPsqlAsync(string connectionString, string file)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var psql = FindPsql();
+        var start = new ProcessStartInfo(psql)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", builder.Host!, "-p", builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-U", builder.Username!, "-d", builder.Database!, "-f", file },
+        };
+        if (builder.Password is { } password)
+        {
+            start.Environment["PGPASSWORD"] = password;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardError.ReadToEndAsync() + await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
+    }
+
+    private static string FindPsql()
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, "psql"))
+            .Concat(Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "psql")) : []);
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new AssertionException("This test runs the migration files with psql, and no psql was found. Install the PostgreSQL client (apt-get install postgresql-client).");
+    }
+}

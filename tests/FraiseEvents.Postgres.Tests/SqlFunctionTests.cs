@@ -1,0 +1,132 @@
+using FraiseEvents.Conformance;
+using FraiseEvents.Postgres.Tests.Support;
+using Npgsql;
+using NUnit.Framework;
+
+namespace FraiseEvents.Postgres.Tests;
+
+/// <summary>The SQL functions as non-.NET code calls them: the documented signatures keep working.</summary>
+[TestFixture]
+public sealed class SqlFunctionTests : PostgresFixture
+{
+    [Test]
+    public async Task Documented_append_event_calls_work_positionally_and_by_name_and_the_store_reads_them()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        var userId = Guid.NewGuid();
+        var admin = Guid.NewGuid();
+
+        var firstId = await Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'USER_CREATED', $2::jsonb)",
+            streamId.Value, $$"""{"user_id": "{{userId}}", "name": "Ada", "email": "ada@example.com"}""");
+        var secondId = await Scalar<Guid>(
+            $"SELECT {store.Schema}.append_event(p_stream_id => $1, p_event_type => 'USER_UPDATED', p_event_data => $2::jsonb, p_metadata => '{{\"correlation_id\": \"sql\"}}', p_created_by => $3)",
+            streamId.Value, $$"""{"user_id": "{{userId}}", "name": "Ada L."}""", admin);
+
+        var read = await store.ReadStreamAsync(streamId).ToListAsync();
+
+        Assert.That(read.Select(e => e.EventId), Is.EqualTo(new[] { firstId, secondId }));
+        Assert.That(read[0].Data, Is.EqualTo(new UserCreated(userId, "Ada", "ada@example.com")));
+        Assert.That(read[1].Data, Is.EqualTo(new UserUpdated(userId, Name: "Ada L.")));
+        Assert.That(read[1].Metadata.CreatedBy, Is.EqualTo(admin));
+        Assert.That(read[1].Metadata.CorrelationId, Is.EqualTo("sql"));
+    }
+
+    [Test]
+    public async Task Documented_get_events_calls_work_positionally_and_by_name()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(4));
+
+        var all = await Versions($"SELECT event_version FROM {store.Schema}.get_events($1)", streamId.Value);
+        var fromTwo = await Versions($"SELECT event_version FROM {store.Schema}.get_events($1, 2)", streamId.Value);
+        var named = await Versions(
+            $"SELECT event_version FROM {store.Schema}.get_events(p_stream_id => $1, p_from_version => 2, p_to_version => 3)", streamId.Value);
+        var columns = await Scalar<string>(
+            $"SELECT string_agg(pg_typeof(event_type)::text || ',' || pg_typeof(event_version)::text || ',' || pg_typeof(event_data)::text || ',' || pg_typeof(created_at)::text, ';') FROM {store.Schema}.get_events($1, 1, 1)",
+            streamId.Value);
+
+        Assert.That(all, Is.EqualTo(new[] { 1, 2, 3, 4 }));
+        Assert.That(fromTwo, Is.EqualTo(new[] { 2, 3, 4 }));
+        Assert.That(named, Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(columns, Is.EqualTo("text,integer,jsonb,timestamp with time zone"));
+    }
+
+    [Test]
+    public async Task SQL_callers_get_our_own_error_codes_for_conflicts()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        var eventId = Guid.NewGuid();
+        await Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'USER_DELETED', '{{}}', p_event_id => $2, p_stream_type => 'User')",
+            streamId.Value, eventId);
+
+        var wrongVersion = Assert.ThrowsAsync<PostgresException>(() =>
+            Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'USER_DELETED', '{{}}', p_expected_version => 5)", streamId.Value));
+        var reusedId = Assert.ThrowsAsync<PostgresException>(() =>
+            Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'USER_CREATED', '{{}}', p_event_id => $2)", streamId.Value, eventId));
+        var otherType = Assert.ThrowsAsync<PostgresException>(() =>
+            Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'USER_DELETED', '{{}}', p_stream_type => 'Order')", streamId.Value));
+        var noEvents = Assert.ThrowsAsync<PostgresException>(() =>
+            Scalar<int>($"SELECT stream_version FROM {store.Schema}.append_events($1, -1, '{{}}'::uuid[], '{{}}'::text[], '{{}}'::jsonb[])", streamId.Value));
+
+        Assert.That(wrongVersion!.SqlState, Is.EqualTo("FE001"));
+        Assert.That(wrongVersion.MessageText, Does.Contain("expected 5, actual 1"));
+        Assert.That(reusedId!.SqlState, Is.EqualTo("FE002"));
+        Assert.That(otherType!.SqlState, Is.EqualTo("FE003"));
+        Assert.That(noEvents!.SqlState, Is.EqualTo("FE005"));
+    }
+
+    [Test]
+    public async Task Reading_a_stored_type_the_store_does_not_know_names_the_type_stream_and_version()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await Scalar<Guid>($"SELECT {store.Schema}.append_event($1, 'ACCOUNT_OPENED', '{{}}')", streamId.Value);
+
+        var error = Assert.ThrowsAsync<UnknownEventTypeException>(() => store.ReadStreamAsync(streamId).ToListAsync().AsTask());
+
+        Assert.That(error!.EventTypeName, Is.EqualTo("ACCOUNT_OPENED"));
+        Assert.That(error.StreamId, Is.EqualTo(streamId));
+        Assert.That(error.Version, Is.EqualTo(new StreamVersion(1)));
+    }
+
+    [Test]
+    public async Task Stored_JSON_that_does_not_fit_its_type_gives_a_serialization_error_naming_the_event()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await Scalar<Guid>($$"""SELECT {{store.Schema}}.append_event($1, 'USER_CREATED', '{"user_id": 42}')""", streamId.Value);
+
+        var error = Assert.ThrowsAsync<EventSerializationException>(() => store.ReadStreamAsync(streamId).ToListAsync().AsTask());
+
+        Assert.That(error!.StreamId, Is.EqualTo(streamId));
+        Assert.That(error.Message, Does.Contain("USER_CREATED").And.Contain(nameof(UserCreated)));
+    }
+
+    private async Task<T> Scalar<T>(string sql, params object[] parameters)
+    {
+        await using var command = Database.DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<int[]> Versions(string sql, Guid streamId)
+    {
+        await using var command = Database.DataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        await using var reader = await command.ExecuteReaderAsync();
+        var versions = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            versions.Add(reader.GetInt32(0));
+        }
+
+        return [.. versions];
+    }
+}
