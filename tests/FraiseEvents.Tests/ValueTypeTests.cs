@@ -1,0 +1,57 @@
+using NUnit.Framework;
+
+namespace FraiseEvents.Tests;
+
+public sealed class ValueTypeTests
+{
+    [Test]
+    public void A_stream_id_is_never_empty_and_new_ones_are_time_ordered()
+    {
+        Assert.Throws<ArgumentException>(() => _ = new StreamId(Guid.Empty));
+        var id = StreamId.New();
+        Assert.That(id.Value.Version, Is.EqualTo(7));
+        Assert.That(StreamId.Parse(id.ToString()), Is.EqualTo(id));
+    }
+
+    [TestCase(-1, null, true)]
+    [TestCase(-1, 5L, true)]
+    [TestCase(-2, null, true)]
+    [TestCase(-2, 1L, false)]
+    [TestCase(-3, null, false)]
+    [TestCase(-3, 2L, true)]
+    [TestCase(0, null, true)]
+    [TestCase(0, 1L, false)]
+    [TestCase(4, 4L, true)]
+    [TestCase(4, 3L, false)]
+    public void An_expectation_is_satisfied_exactly_by_the_states_it_names(long wire, long? current, bool satisfied)
+    {
+        var expected = wire switch
+        {
+            -1 => ExpectedVersion.Any,
+            -2 => ExpectedVersion.NoStream,
+            -3 => ExpectedVersion.StreamExists,
+            _ => ExpectedVersion.Exactly(wire),
+        };
+
+        Assert.That(expected.Value, Is.EqualTo(wire));
+        Assert.That(expected.IsSatisfiedBy(current is { } v ? new StreamVersion(v) : null), Is.EqualTo(satisfied));
+    }
+
+    [Test]
+    public void Negative_versions_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExpectedVersion.Exactly(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new StreamVersion(-1));
+    }
+
+    [Test]
+    public void Log_positions_order_by_transaction_then_position()
+    {
+        var a = new LogPosition(10, 500);
+        var b = new LogPosition(11, 3);
+        var c = new LogPosition(11, 4);
+
+        Assert.That(new[] { c, a, b }.Order(), Is.EqualTo(new[] { a, b, c }));
+        Assert.That(a < b && b < c && LogPosition.Start < a, Is.True);
+    }
+}
