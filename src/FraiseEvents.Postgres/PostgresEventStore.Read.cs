@@ -20,7 +20,10 @@ public sealed partial class PostgresEventStore
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             any = true;
-            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+            if (_serializer.Deserialize(ReadStoredEvent(query.Reader)) is { } recorded)
+            {
+                yield return recorded;
+            }
         }
 
         if (!any)
@@ -44,7 +47,10 @@ public sealed partial class PostgresEventStore
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             any = true;
-            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+            if (_serializer.Deserialize(ReadStoredEvent(query.Reader)) is { } recorded)
+            {
+                yield return recorded;
+            }
         }
 
         if (!any)
@@ -65,7 +71,8 @@ public sealed partial class PostgresEventStore
 
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader));
+            // Never null for the global log, which never leaves an event out (see UnknownEventTypeHandling.Skip).
+            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader), forGlobalLog: true)!;
         }
     }
 

@@ -1,4 +1,5 @@
 using FraiseEvents.InMemory;
+using FraiseEvents.Upcasting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,6 +26,16 @@ public sealed class EventStoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds an upcaster class resolved from the container (so it can take dependencies). Every
+    /// upcaster is checked with the others when the store is created.
+    /// </summary>
+    public EventStoreBuilder AddUpcaster<TUpcaster>() where TUpcaster : EventUpcaster
+    {
+        Services.AddSingleton<EventUpcaster, TUpcaster>();
+        return this;
+    }
+
     /// <summary>Stores events in process memory (for tests and prototypes).</summary>
     public EventStoreBuilder UseInMemory() =>
         UseStore(static services => new InMemoryEventStore(
@@ -38,12 +49,17 @@ public sealed class EventStoreBuilder
         return this;
     }
 
-    internal EventStoreOptions BuildOptions()
+    internal EventStoreOptions BuildOptions(IServiceProvider services)
     {
         var options = new EventStoreOptions();
         foreach (var configure in _configure)
         {
             configure(options);
+        }
+
+        foreach (var upcaster in services.GetServices<EventUpcaster>())
+        {
+            options.Upcasters.Add(upcaster);
         }
 
         options.Validate();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FraiseEvents.Serialization;
+using FraiseEvents.Upcasting;
 
 namespace FraiseEvents;
 
@@ -14,6 +15,15 @@ public sealed class EventStoreOptions
 
     /// <summary>The event types this store reads and writes.</summary>
     public EventTypeRegistry Events { get; } = new();
+
+    /// <summary>Upcasters that turn events stored in older forms into the registered types' current versions.</summary>
+    public EventUpcasters Upcasters { get; } = new();
+
+    /// <summary>
+    /// What reads do with a stored event type that no registered type or upcaster accounts for.
+    /// The default is <see cref="UnknownEventTypeHandling.Throw"/>.
+    /// </summary>
+    public UnknownEventTypeHandling UnknownEventTypes { get; set; } = UnknownEventTypeHandling.Throw;
 
     /// <summary>
     /// How event data is serialized. The default uses snake_case property names, as the documented

@@ -23,7 +23,7 @@ public static class FraiseEventsServiceCollectionExtensions
         {
             builder = new EventStoreBuilder(services);
             services.AddSingleton(new BuilderMarker(builder));
-            services.TryAddSingleton(_ => builder.BuildOptions());
+            services.TryAddSingleton(builder.BuildOptions);
             services.TryAddSingleton<IEventStore>(_ => throw new InvalidOperationException(
                 "AddEventStore() was called but no storage was chosen. Call .UsePostgres(...) (package FraiseEvents.Postgres) or .UseInMemory() on the builder it returns."));
         }

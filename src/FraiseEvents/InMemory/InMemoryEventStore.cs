@@ -9,21 +9,33 @@ namespace FraiseEvents.InMemory;
 /// </summary>
 public sealed class InMemoryEventStore : IEventStore
 {
-    private readonly Lock _lock = new();
     private readonly EventSerializer _serializer;
     private readonly TimeProvider _timeProvider;
-    private readonly Dictionary<Guid, StreamRecord> _streams = [];
-    private readonly List<StoredEvent> _log = [];
-    private long _lastPosition;
-    private long _lastTransactionId;
+    private readonly Storage _storage;
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="options">Event types and limits; a default set when null.</param>
     /// <param name="timeProvider">The clock for <c>CreatedAt</c>; the system clock when null.</param>
     public InMemoryEventStore(EventStoreOptions? options = null, TimeProvider? timeProvider = null)
+        : this(new Storage(), options, timeProvider)
     {
+    }
+
+    private InMemoryEventStore(Storage storage, EventStoreOptions? options, TimeProvider? timeProvider)
+    {
+        _storage = storage;
         _serializer = new EventSerializer(options ?? new EventStoreOptions());
         _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// A store over the same events with other options, as when the next version of an application
+    /// (new event types, upcasters) opens the same database. Both stores see every append.
+    /// </summary>
+    public InMemoryEventStore Reopen(EventStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new InMemoryEventStore(_storage, options, _timeProvider);
     }
 
     /// <inheritdoc />
@@ -32,7 +44,7 @@ public sealed class InMemoryEventStore : IEventStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         var serialized = _serializer.SerializeAppend(streamId, events, options);
-        lock (_lock)
+        lock (_storage.Lock)
         {
             return Task.FromResult(AppendLocked(streamId, expectedVersion, serialized, options?.StreamType));
         }
@@ -40,7 +52,7 @@ public sealed class InMemoryEventStore : IEventStore
 
     private AppendResult AppendLocked(StreamId streamId, ExpectedVersion expected, SerializedEvent[] events, string? streamType)
     {
-        var exists = _streams.TryGetValue(streamId.Value, out var stream);
+        var exists = _storage.Streams.TryGetValue(streamId.Value, out var stream);
         if (exists && streamType is not null && stream!.StreamType is not null && stream.StreamType != streamType)
         {
             throw new StreamTypeMismatchException(streamId, streamType, stream.StreamType);
@@ -78,7 +90,7 @@ public sealed class InMemoryEventStore : IEventStore
         if (stream is null)
         {
             stream = new StreamRecord(streamType, now);
-            _streams.Add(streamId.Value, stream);
+            _storage.Streams.Add(streamId.Value, stream);
         }
         else if (now < stream.UpdatedAt)
         {
@@ -88,21 +100,21 @@ public sealed class InMemoryEventStore : IEventStore
 
         stream.StreamType ??= streamType;
         stream.UpdatedAt = now;
-        var transactionId = ++_lastTransactionId;
+        var transactionId = ++_storage.LastTransactionId;
         var positions = new GlobalPosition[events.Length];
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            var stored = new StoredEvent(e.EventId, streamId, stream.Events.Count + 1, ++_lastPosition, transactionId, e.EventType,
+            var stored = new StoredEvent(e.EventId, streamId, stream.Events.Count + 1, ++_storage.LastPosition, transactionId, e.EventType,
                 e.SchemaVersion, e.Data, e.Metadata ?? "{}"u8.ToArray(), e.CreatedBy, now);
             stream.Events.Add(stored);
             stream.EventIds.Add(e.EventId);
-            _log.Add(stored);
+            _storage.Log.Add(stored);
             positions[i] = new GlobalPosition(stored.GlobalPosition);
         }
 
         return new AppendResult(new StreamVersion(stream.Events.Count), positions,
-            new LogPosition(transactionId, _lastPosition), now, wasAlreadyAppended: false);
+            new LogPosition(transactionId, _storage.LastPosition), now, wasAlreadyAppended: false);
     }
 
     private static AppendResult AlreadyAppended(StreamRecord stream, RetryMatch match)
@@ -149,7 +161,7 @@ public sealed class InMemoryEventStore : IEventStore
         StreamVersion? toVersion = null, CancellationToken cancellationToken = default)
     {
         StoredEvent[] slice;
-        lock (_lock)
+        lock (_storage.Lock)
         {
             var stream = GetStreamOrThrow(streamId);
             var from = Math.Max(fromVersion?.Value ?? 1, 1);
@@ -157,7 +169,7 @@ public sealed class InMemoryEventStore : IEventStore
             slice = from > to ? [] : [.. stream.Events.GetRange((int)from - 1, (int)(to - from + 1))];
         }
 
-        return DeserializeAsync(slice, cancellationToken);
+        return DeserializeAsync(slice, forGlobalLog: false, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -166,7 +178,7 @@ public sealed class InMemoryEventStore : IEventStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         StoredEvent[] slice;
-        lock (_lock)
+        lock (_storage.Lock)
         {
             var stream = GetStreamOrThrow(streamId);
             var from = Math.Min(fromVersion?.Value ?? long.MaxValue, stream.Events.Count);
@@ -175,7 +187,7 @@ public sealed class InMemoryEventStore : IEventStore
         }
 
         Array.Reverse(slice);
-        return DeserializeAsync(slice, cancellationToken);
+        return DeserializeAsync(slice, forGlobalLog: false, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -184,39 +196,42 @@ public sealed class InMemoryEventStore : IEventStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         StoredEvent[] slice;
-        lock (_lock)
+        lock (_storage.Lock)
         {
             // Appends are atomic under the lock, so every stored event is committed and the log is
             // already in (transaction, position) order.
-            var start = _log.FindIndex(e => new LogPosition(e.TransactionId, e.GlobalPosition) > after);
-            slice = start < 0 ? [] : [.. _log.GetRange(start, Math.Min(maxCount, _log.Count - start))];
+            var start = _storage.Log.FindIndex(e => new LogPosition(e.TransactionId, e.GlobalPosition) > after);
+            slice = start < 0 ? [] : [.. _storage.Log.GetRange(start, Math.Min(maxCount, _storage.Log.Count - start))];
         }
 
-        return DeserializeAsync(slice, cancellationToken);
+        return DeserializeAsync(slice, forGlobalLog: true, cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<StreamState?> GetStreamStateAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (_storage.Lock)
         {
-            return Task.FromResult(_streams.TryGetValue(streamId.Value, out var stream)
+            return Task.FromResult(_storage.Streams.TryGetValue(streamId.Value, out var stream)
                 ? new StreamState(streamId, new StreamVersion(stream.Events.Count), stream.StreamType, stream.CreatedAt, stream.UpdatedAt)
                 : null);
         }
     }
 
     private StreamRecord GetStreamOrThrow(StreamId streamId) =>
-        _streams.TryGetValue(streamId.Value, out var stream) ? stream : throw new StreamNotFoundException(streamId);
+        _storage.Streams.TryGetValue(streamId.Value, out var stream) ? stream : throw new StreamNotFoundException(streamId);
 
-    private async IAsyncEnumerable<RecordedEvent> DeserializeAsync(StoredEvent[] events,
+    private async IAsyncEnumerable<RecordedEvent> DeserializeAsync(StoredEvent[] events, bool forGlobalLog,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var stored in events)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return _serializer.Deserialize(stored);
+            if (_serializer.Deserialize(stored, forGlobalLog) is { } recorded)
+            {
+                yield return recorded;
+            }
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
@@ -224,6 +239,20 @@ public sealed class InMemoryEventStore : IEventStore
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset time) =>
         new(time.Ticks - (time.Ticks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+
+    /// <summary>The events themselves, shared by every store <see cref="Reopen"/> makes.</summary>
+    private sealed class Storage
+    {
+        public Lock Lock { get; } = new();
+
+        public Dictionary<Guid, StreamRecord> Streams { get; } = [];
+
+        public List<StoredEvent> Log { get; } = [];
+
+        public long LastPosition;
+
+        public long LastTransactionId;
+    }
 
     private sealed class StreamRecord(string? streamType, DateTimeOffset createdAt)
     {

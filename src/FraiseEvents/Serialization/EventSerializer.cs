@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FraiseEvents.Upcasting;
 
 namespace FraiseEvents.Serialization;
 
@@ -12,6 +13,8 @@ internal sealed class EventSerializer
     private readonly JsonSerializerOptions _json;
     private readonly int _maxEventSizeBytes;
     private readonly int _maxAppendSizeBytes;
+    private readonly UpcasterPipeline _upcasters;
+    private readonly UnknownEventTypeHandling _unknownEventTypes;
 
     public EventSerializer(EventStoreOptions options)
     {
@@ -23,6 +26,9 @@ internal sealed class EventSerializer
         _json.MakeReadOnly(populateMissingResolver: true);
         _maxEventSizeBytes = options.MaxEventSizeBytes;
         _maxAppendSizeBytes = options.MaxAppendSizeBytes;
+        _unknownEventTypes = options.UnknownEventTypes;
+        options.Upcasters.Freeze();
+        _upcasters = UpcasterPipeline.Build(_registry, options.Upcasters.All);
     }
 
     public EventTypeRegistry Registry => _registry;
@@ -105,31 +111,53 @@ internal sealed class EventSerializer
         return serialized;
     }
 
-    /// <summary>Resolves the stored type name and deserializes the event.</summary>
-    public RecordedEvent Deserialize(in StoredEvent stored)
+    /// <summary>
+    /// Resolves the stored type and version, upcasts older forms, and deserializes the event. Every
+    /// read path goes through here. Returns null only for an unknown type that
+    /// <see cref="UnknownEventTypeHandling.Skip"/> leaves out of a stream read.
+    /// </summary>
+    /// <param name="stored">The row as read.</param>
+    /// <param name="forGlobalLog">
+    /// True for global log reads, which never leave an event out: a consumer's checkpoint must be
+    /// able to move past it, so a skipped type is surfaced as <see cref="UnknownEvent"/> there.
+    /// </param>
+    public RecordedEvent? Deserialize(in StoredEvent stored, bool forGlobalLog = false)
     {
-        if (!_registry.TryGet(stored.EventType, out var info))
+        object data;
+        if (_registry.TryGet(stored.EventType, out var info) && info.SchemaVersion == stored.SchemaVersion)
         {
-            throw new UnknownEventTypeException(stored.EventType, stored.StreamId, stored.Version);
+            data = DeserializeCurrent(stored, info);
         }
-
-        object? data;
-        try
+        else if (_upcasters.TryGetChain(stored.EventType, stored.SchemaVersion, out var chain))
         {
-            data = JsonSerializer.Deserialize(stored.Data.Span, info.ClrType, _json);
+            data = Upcast(stored, chain);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        else if (info is not null)
         {
             throw new EventSerializationException(
-                $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} could not be read as {info.ClrType.Name}: {ex.Message} "
-                + "If the event's shape changed, register an upcaster for the old schema version.", stored.StreamId, stored.EventType, ex);
-        }
-
-        if (data is null)
-        {
-            throw new EventSerializationException(
-                $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} is stored as JSON null; an event must be an object.",
+                $"Event {stored.Version} of stream {stored.StreamId} is stored as {stored.EventType} v{stored.SchemaVersion}, but {info.ClrType.Name} is registered at "
+                + $"v{info.SchemaVersion} and no upcaster reads v{stored.SchemaVersion}. "
+                + (stored.SchemaVersion > info.SchemaVersion
+                    ? "It was written by a newer version of the application; deploy that version here too."
+                    : $"Add an upcaster from {stored.EventType} v{stored.SchemaVersion}."),
                 stored.StreamId, stored.EventType);
+        }
+        else
+        {
+            switch (_unknownEventTypes)
+            {
+                case UnknownEventTypeHandling.Skip when !forGlobalLog:
+                    return null;
+                case UnknownEventTypeHandling.Skip or UnknownEventTypeHandling.Surface:
+                    using (var document = JsonDocument.Parse(stored.Data))
+                    {
+                        data = new UnknownEvent(stored.EventType, stored.SchemaVersion, document.RootElement.Clone());
+                    }
+
+                    break;
+                default:
+                    throw new UnknownEventTypeException(stored.EventType, stored.StreamId, new StreamVersion(stored.Version));
+            }
         }
 
         return new RecordedEvent(
@@ -143,6 +171,40 @@ internal sealed class EventSerializer
             data,
             MetadataJson.Read(stored.Metadata.Span, stored.CreatedBy),
             stored.CreatedAt);
+    }
+
+    private object DeserializeCurrent(in StoredEvent stored, EventTypeInfo info)
+    {
+        object? data;
+        try
+        {
+            data = JsonSerializer.Deserialize(stored.Data.Span, info.ClrType, _json);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new EventSerializationException(
+                $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} could not be read as {info.ClrType.Name}: {ex.Message} "
+                + "If the event's shape changed, register an upcaster for the old schema version.", stored.StreamId, stored.EventType, ex);
+        }
+
+        return data ?? throw new EventSerializationException(
+            $"Event {stored.Version} ({stored.EventType}) of stream {stored.StreamId} is stored as JSON null; an event must be an object.",
+            stored.StreamId, stored.EventType);
+    }
+
+    private object Upcast(in StoredEvent stored, UpcasterPipeline.Chain chain)
+    {
+        try
+        {
+            return UpcasterPipeline.Run(chain, stored.Data.Span, _json);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new EventSerializationException(
+                $"Upcasting event {stored.Version} ({stored.EventType} v{stored.SchemaVersion}, id {stored.EventId}, global position {stored.GlobalPosition}) "
+                + $"of stream {stored.StreamId} to {chain.Target.Name} v{chain.Target.SchemaVersion} failed "
+                + $"({string.Join(", then ", chain.Steps.Select(s => s.Describe()))}): {ex.Message}", stored.StreamId, stored.EventType, ex);
+        }
     }
 
     private byte[] Serialize(StreamId streamId, int index, object data, EventTypeInfo info)
