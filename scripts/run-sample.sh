@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs the getting-started sample end to end. Uses FRAISEEVENTS_CONNECTION when set; otherwise
-# starts a throwaway local PostgreSQL (installing the Debian package if needed) and removes it after.
+# Runs every sample in samples/ end to end, in order, and fails if any fails. Uses
+# FRAISEEVENTS_CONNECTION when set; otherwise starts a throwaway local PostgreSQL (installing the
+# Debian package if needed) and removes it afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-project="$root/samples/FraiseEvents.Samples.GettingStarted"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-if [[ -n "${FRAISEEVENTS_CONNECTION:-}" ]]; then
-  exec dotnet run -c Release --project "$project" -- "$FRAISEEVENTS_CONNECTION"
+if [[ -z "${FRAISEEVENTS_CONNECTION:-}" ]]; then
+  unset FRAISEEVENTS_TEST_CONNECTION
+  exec "$root/scripts/with-postgres.sh" bash -c 'FRAISEEVENTS_CONNECTION="$FRAISEEVENTS_TEST_CONNECTION" exec "$0"' "$0"
 fi
 
-unset FRAISEEVENTS_TEST_CONNECTION
-exec "$root/scripts/with-postgres.sh" bash -c 'dotnet run -c Release --project "$0" -- "$FRAISEEVENTS_TEST_CONNECTION"' "$project"
+for project in "$root"/samples/*/*.csproj; do
+  echo "=== $(basename "$project" .csproj)"
+  dotnet run -c Release --project "$project" -- "$FRAISEEVENTS_CONNECTION"
+done
