@@ -77,6 +77,20 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
+    public async Task A_lone_surrogate_is_stored_as_the_replacement_character_as_System_Text_Json_writes_it()
+    {
+        // Invalid UTF-16 cannot be stored as JSON text; System.Text.Json replaces it with U+FFFD
+        // before any store sees it, so both stores keep the same value rather than failing differently.
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(Guid.NewGuid(), "a\uD800b", "x@example.com"))]);
+
+        var read = (UserCreated)(await ReadStream(store, streamId))[0].Data;
+
+        Assert.That(read.Name, Is.EqualTo("a\uFFFDb"));
+    }
+
+    [Test]
     public async Task An_event_or_an_append_over_the_size_limits_is_refused()
     {
         var store = await CreateStoreAsync(o =>
