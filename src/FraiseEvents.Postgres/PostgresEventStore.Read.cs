@@ -7,41 +7,28 @@ namespace FraiseEvents.Postgres;
 public sealed partial class PostgresEventStore
 {
     /// <inheritdoc />
-    public async IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
-        StreamVersion? toVersion = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var operation = $"reading stream {streamId}";
-        await using var query = await StartQueryAsync(_sql.ReadStreamForwards, operation, cancellationToken,
-            new NpgsqlParameter<Guid> { TypedValue = streamId.Value },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) }).ConfigureAwait(false);
-
-        var any = false;
-        while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            any = true;
-            if (_serializer.Deserialize(ReadStoredEvent(query.Reader)) is { } recorded)
-            {
-                yield return recorded;
-            }
-        }
-
-        if (!any)
-        {
-            await ThrowIfStreamMissingAsync(streamId, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
+        ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}",
+            ClampVersion(fromVersion?.Value ?? 1), ClampVersion(toVersion?.Value ?? int.MaxValue), cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
-        int maxCount = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
+        int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        var operation = $"reading stream {streamId} backwards";
-        await using var query = await StartQueryAsync(_sql.ReadStreamBackwards, operation, cancellationToken,
+        return ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards",
+            ClampVersion(fromVersion?.Value ?? int.MaxValue), maxCount, cancellationToken);
+    }
+
+    /// <summary>Runs one of the stream reads (parameters: stream id and two integers) and streams its events.</summary>
+    private async IAsyncEnumerable<RecordedEvent> ReadStreamRowsAsync(StreamId streamId, string sql, string operation,
+        int second, int third, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var query = await StartQueryAsync(sql, operation, cancellationToken,
             new NpgsqlParameter<Guid> { TypedValue = streamId.Value },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
-            new NpgsqlParameter<int> { TypedValue = maxCount }).ConfigureAwait(false);
+            new NpgsqlParameter<int> { TypedValue = second },
+            new NpgsqlParameter<int> { TypedValue = third }).ConfigureAwait(false);
 
         var any = false;
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
