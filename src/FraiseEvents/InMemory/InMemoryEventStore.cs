@@ -7,7 +7,7 @@ namespace FraiseEvents.InMemory;
 /// the PostgreSQL store, tested by the same suite: events are serialized to JSON and back, so
 /// unregistered types, unserializable data and size limits fail here as they would in production.
 /// </summary>
-public sealed class InMemoryEventStore : IEventStore
+public sealed partial class InMemoryEventStore : IEventStore
 {
     private readonly Lock _lock = new();
     private readonly EventSerializer _serializer;
