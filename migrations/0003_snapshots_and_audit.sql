@@ -137,16 +137,18 @@ AS $$
            e.event_version, e.stream_id, e.id, e.global_position, e.schema_version, e.tx_id
     FROM tb_events e
     WHERE e.stream_id = p_stream_id
-      AND (p_before_version IS NULL OR e.event_version < p_before_version)
-      AND (p_from IS NULL OR e.created_at >= p_from)
-      AND (p_to IS NULL OR e.created_at <= p_to)
+      AND e.event_version < coalesce(p_before_version, 2147483647)
+      AND e.created_at >= coalesce(p_from, '-infinity')
+      AND e.created_at <= coalesce(p_to, 'infinity')
       AND (p_event_types IS NULL OR e.event_type = ANY (p_event_types))
     ORDER BY e.event_version DESC
     LIMIT p_limit
 $$;
 
 -- Everything one author (created_by) did, across streams, newest first; paged by
--- (created_at, global_position), which idx_events_created_by serves without a sort.
+-- (created_at, global_position), which idx_events_created_by serves without a sort. Absent bounds
+-- become infinities rather than "IS NULL OR" branches, so every condition stays an index condition
+-- in the function's generic plan.
 CREATE OR REPLACE FUNCTION audit_trail_by_author(
     p_created_by      uuid,
     p_limit           integer     DEFAULT 50,
@@ -165,9 +167,9 @@ AS $$
            e.event_version, e.stream_id, e.id, e.global_position, e.schema_version, e.tx_id
     FROM tb_events e
     WHERE e.created_by = p_created_by
-      AND (p_before_time IS NULL OR (e.created_at, e.global_position) < (p_before_time, p_before_position))
-      AND (p_from IS NULL OR e.created_at >= p_from)
-      AND (p_to IS NULL OR e.created_at <= p_to)
+      AND (e.created_at, e.global_position) < (coalesce(p_before_time, 'infinity'), coalesce(p_before_position, 9223372036854775807))
+      AND e.created_at >= coalesce(p_from, '-infinity')
+      AND e.created_at <= coalesce(p_to, 'infinity')
       AND (p_event_types IS NULL OR e.event_type = ANY (p_event_types))
     ORDER BY e.created_at DESC, e.global_position DESC
     LIMIT p_limit
