@@ -17,7 +17,8 @@ public sealed partial class PostgresEventStore : IAuditTrail
         var types = Nullable(NpgsqlDbType.Array | NpgsqlDbType.Text, query.EventTypes is { Count: > 0 } list ? list.ToArray() : null);
         var from = Nullable(NpgsqlDbType.TimestampTz, query.From?.ToUniversalTime());
         var to = Nullable(NpgsqlDbType.TimestampTz, query.To?.ToUniversalTime());
-        var limit = new NpgsqlParameter<int> { TypedValue = query.Limit };
+        // One row more than asked tells whether another page follows, so the last page has no cursor.
+        var limit = new NpgsqlParameter<int> { TypedValue = query.Limit + 1 };
         RunningQuery running;
         if (query.StreamId is { } streamId)
         {
@@ -35,7 +36,7 @@ public sealed partial class PostgresEventStore : IAuditTrail
                 from, to, types).ConfigureAwait(false);
         }
 
-        var events = new List<RecordedEvent>(Math.Min(query.Limit, 1000));
+        var events = new List<RecordedEvent>(Math.Min(query.Limit + 1, 1001));
         await using (running.ConfigureAwait(false))
         {
             while (await running.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -44,6 +45,12 @@ public sealed partial class PostgresEventStore : IAuditTrail
             }
         }
 
-        return new AuditPage(events, events.Count == query.Limit ? AuditCursor.After(events[^1]) : null);
+        if (events.Count <= query.Limit)
+        {
+            return new AuditPage(events, Next: null);
+        }
+
+        events.RemoveAt(events.Count - 1);
+        return new AuditPage(events, AuditCursor.After(events[^1]));
     }
 }

@@ -37,11 +37,12 @@ public sealed partial class InMemoryEventStore : IAuditTrail, ITemporalEventRead
             page = [.. candidates
                 .Where(e => (query.From is null || e.CreatedAt >= query.From) && (query.To is null || e.CreatedAt <= query.To)
                     && (types is null || types.Contains(e.EventType)))
-                .Take(query.Limit)];
+                .Take(query.Limit + 1)];
         }
 
-        var events = page.Select(e => _serializer.Deserialize(e)).ToList();
-        return Task.FromResult(new AuditPage(events, events.Count == query.Limit ? AuditCursor.After(events[^1]) : null));
+        // One event more than asked tells whether another page follows, so the last page has no cursor.
+        var events = page.Take(query.Limit).Select(e => _serializer.Deserialize(e)).ToList();
+        return Task.FromResult(new AuditPage(events, page.Count > query.Limit ? AuditCursor.After(events[^1]) : null));
     }
 
     /// <inheritdoc />

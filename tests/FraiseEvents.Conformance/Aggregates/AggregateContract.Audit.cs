@@ -53,6 +53,7 @@ public abstract partial class AggregateContract
         var versions = pages.SelectMany(p => p).Select(e => e.Version.Value).ToList();
         Assert.That(versions, Is.EqualTo(Enumerable.Range(1, (int)user.Version.Value).Reverse().Select(v => (long)v)));
         Assert.That(pages.Take(pages.Count - 1).Select(p => p.Count), Is.All.EqualTo(limit));
+        Assert.That(pages.Select(p => p.Count), Is.All.GreaterThan(0), "the last page says there is no next one");
     }
 
     [Test]
