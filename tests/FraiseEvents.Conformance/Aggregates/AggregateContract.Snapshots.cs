@@ -103,18 +103,40 @@ public abstract partial class AggregateContract
         Assert.That(fromNewSnapshot.ToModel(), Is.EqualTo(rebuilt.ToModel()));
     }
 
-    [Test]
-    public async Task A_snapshot_that_does_not_deserialize_is_ignored_and_the_state_rebuilt()
+    [TestCase("""{"name": 42}""", TestName = "A_snapshot_of_the_wrong_types_is_ignored_and_the_state_rebuilt")]
+    [TestCase("""[1, 2]""", TestName = "A_snapshot_that_is_not_an_object_is_ignored_and_the_state_rebuilt")]
+    [TestCase("""{"name": "Old shape", "email": "x"}""", TestName = "A_snapshot_missing_members_is_ignored_and_the_state_rebuilt")]
+    [TestCase("""{"name": "x", "email": "x", "is_created": true, "is_deleted": false, "nickname": "x"}""",
+        TestName = "A_snapshot_with_unknown_members_is_ignored_and_the_state_rebuilt")]
+    [TestCase("""{"name": null, "email": "x", "is_created": true, "is_deleted": false}""",
+        TestName = "A_snapshot_with_a_null_for_a_non_nullable_member_is_ignored_and_the_state_rebuilt")]
+    public async Task A_snapshot_that_does_not_deserialize_is_ignored_and_the_state_rebuilt(string json)
     {
         var store = await CreateStoreAsync();
         var users = Users(store, SnapshotPolicy.Every(100));
         var user = await UserWithHistoryAsync(users, saves: 4);
-        await ((ISnapshotStore)store).WriteSnapshotAsync(user.Id, new SnapshotWrite(user.Version, 1, Encoding.UTF8.GetBytes("""{"name": 42}""")));
+        await ((ISnapshotStore)store).WriteSnapshotAsync(user.Id, new SnapshotWrite(user.Version, 1, Encoding.UTF8.GetBytes(json)));
 
         var loaded = await users.GetAsync(user.Id);
 
         Assert.That(loaded.RestoredFromSnapshot, Is.False);
         Assert.That(loaded.ToModel(), Is.EqualTo(user.ToModel()));
+    }
+
+    [Test]
+    public async Task A_well_formed_snapshot_is_used()
+    {
+        var store = await CreateStoreAsync();
+        var users = Users(store, SnapshotPolicy.Every(100));
+        var user = await UserWithHistoryAsync(users, saves: 4);
+        await ((ISnapshotStore)store).WriteSnapshotAsync(user.Id, new SnapshotWrite(user.Version, 1,
+            Encoding.UTF8.GetBytes("""{"name": "From the snapshot", "email": "s@example.com", "is_created": true, "is_deleted": false}""")));
+
+        var loaded = await users.GetAsync(user.Id);
+
+        Assert.That(loaded.RestoredFromSnapshot, Is.True);
+        Assert.That(loaded.EventsApplied, Is.Zero);
+        Assert.That(loaded.Name, Is.EqualTo("From the snapshot"), "the snapshot, not a replay, gave the state");
     }
 
     [Test]
