@@ -9,26 +9,29 @@ public sealed partial class PostgresEventStore
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
         StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
-        ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}",
-            ClampVersion(fromVersion?.Value ?? 1), ClampVersion(toVersion?.Value ?? int.MaxValue), cancellationToken);
+        ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}", cancellationToken,
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) });
 
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
         int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        return ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards",
-            ClampVersion(fromVersion?.Value ?? int.MaxValue), maxCount, cancellationToken);
+        return ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
+            new NpgsqlParameter<int> { TypedValue = maxCount });
     }
 
-    /// <summary>Runs one of the stream reads (parameters: stream id and two integers) and streams its events.</summary>
+    /// <summary>
+    /// Runs a read of one stream (<c>$1</c> is the stream id, <paramref name="parameters"/> the rest) and
+    /// streams its events; an empty result for a stream that does not exist is <see cref="StreamNotFoundException"/>.
+    /// </summary>
     private async IAsyncEnumerable<RecordedEvent> ReadStreamRowsAsync(StreamId streamId, string sql, string operation,
-        int second, int third, [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
         await using var query = await StartQueryAsync(sql, operation, cancellationToken,
-            new NpgsqlParameter<Guid> { TypedValue = streamId.Value },
-            new NpgsqlParameter<int> { TypedValue = second },
-            new NpgsqlParameter<int> { TypedValue = third }).ConfigureAwait(false);
+            [new NpgsqlParameter<Guid> { TypedValue = streamId.Value }, .. parameters]).ConfigureAwait(false);
 
         var any = false;
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -59,7 +62,7 @@ public sealed partial class PostgresEventStore
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             // Never null for the global log, which never leaves an event out (see UnknownEventTypeHandling.Skip).
-            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader), forGlobalLog: true)!;
+            yield return _serializer.Deserialize(ReadStoredEvent(query.Reader), neverSkip: true)!;
         }
     }
 

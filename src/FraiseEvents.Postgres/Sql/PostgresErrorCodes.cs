@@ -8,6 +8,7 @@ internal static class PostgresErrorCodes
     public const string StreamTypeMismatch = "FE003";
     public const string EventLogIsAppendOnly = "FE004";
     public const string InvalidArgument = "FE005";
+    public const string SnapshotOfMissingVersion = "FE006";
 
     public const string UniqueViolation = "23505";
     public const string SerializationFailure = "40001";

@@ -20,7 +20,26 @@ internal sealed class SqlStatements
         SchemaVersion = $"SELECT coalesce(max(version), 0) FROM {s}.tb_schema_migrations";
         VerifyStore = $"SELECT next_tx_id, max_tx_id, tx_ids_ok, fsync, synchronous_commit, recorded_system_identifier, system_identifier, recorded_timeline_id, timeline_id FROM {s}.verify_store()";
         AcknowledgeOrigin = $"SELECT {s}.acknowledge_store_origin()";
+        ReadSnapshot = $"SELECT snapshot_version, snapshot_data, schema_version, created_at, version_created_at FROM {s}.get_snapshot($1, $2, $3, $4)";
+        WriteSnapshot = $"SELECT {s}.create_snapshot($1, $2, $3, $4, $5)";
+        // Runs in the append's implicit transaction: writes the snapshot only if the append's last event sits at the snapshot's version.
+        WriteSnapshotAfterAppend = $"SELECT {s}.create_snapshot(e.stream_id, e.event_version, $3, $4, $5) FROM {s}.tb_events e WHERE e.stream_id = $1 AND e.event_version = $2 AND e.id = $6";
+        ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
+        AuditTrail = $"SELECT {EventColumns} FROM {s}.audit_trail($1, $2, $3, $4, $5, $6)";
+        AuditTrailByAuthor = $"SELECT {EventColumns} FROM {s}.audit_trail_by_author($1, $2, $3, $4, $5, $6, $7)";
     }
+
+    public string ReadSnapshot { get; }
+
+    public string WriteSnapshot { get; }
+
+    public string WriteSnapshotAfterAppend { get; }
+
+    public string ReadStreamAsOf { get; }
+
+    public string AuditTrail { get; }
+
+    public string AuditTrailByAuthor { get; }
 
     public string Append { get; }
 

@@ -7,7 +7,7 @@ namespace FraiseEvents.InMemory;
 /// the PostgreSQL store, tested by the same suite: events are serialized to JSON and back, so
 /// unregistered types, unserializable data and size limits fail here as they would in production.
 /// </summary>
-public sealed class InMemoryEventStore : IEventStore
+public sealed partial class InMemoryEventStore : IEventStore
 {
     private readonly EventSerializer _serializer;
     private readonly TimeProvider _timeProvider;
@@ -169,7 +169,7 @@ public sealed class InMemoryEventStore : IEventStore
             slice = from > to ? [] : [.. stream.Events.GetRange((int)from - 1, (int)(to - from + 1))];
         }
 
-        return DeserializeAsync(slice, forGlobalLog: false, cancellationToken);
+        return DeserializeAsync(slice, neverSkip: false, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -187,7 +187,7 @@ public sealed class InMemoryEventStore : IEventStore
         }
 
         Array.Reverse(slice);
-        return DeserializeAsync(slice, forGlobalLog: false, cancellationToken);
+        return DeserializeAsync(slice, neverSkip: false, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -204,7 +204,7 @@ public sealed class InMemoryEventStore : IEventStore
             slice = start < 0 ? [] : [.. _storage.Log.GetRange(start, Math.Min(maxCount, _storage.Log.Count - start))];
         }
 
-        return DeserializeAsync(slice, forGlobalLog: true, cancellationToken);
+        return DeserializeAsync(slice, neverSkip: true, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -222,13 +222,13 @@ public sealed class InMemoryEventStore : IEventStore
     private StreamRecord GetStreamOrThrow(StreamId streamId) =>
         _storage.Streams.TryGetValue(streamId.Value, out var stream) ? stream : throw new StreamNotFoundException(streamId);
 
-    private async IAsyncEnumerable<RecordedEvent> DeserializeAsync(StoredEvent[] events, bool forGlobalLog,
+    private async IAsyncEnumerable<RecordedEvent> DeserializeAsync(StoredEvent[] events, bool neverSkip,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var stored in events)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_serializer.Deserialize(stored, forGlobalLog) is { } recorded)
+            if (_serializer.Deserialize(stored, neverSkip) is { } recorded)
             {
                 yield return recorded;
             }
@@ -248,6 +248,8 @@ public sealed class InMemoryEventStore : IEventStore
         public Dictionary<Guid, StreamRecord> Streams { get; } = [];
 
         public List<StoredEvent> Log { get; } = [];
+
+        public Dictionary<Guid, SortedList<long, Snapshots.StoredSnapshot>> Snapshots { get; } = [];
 
         public long LastPosition;
 

@@ -117,11 +117,12 @@ internal sealed class EventSerializer
     /// <see cref="UnknownEventTypeHandling.Skip"/> leaves out of a stream read.
     /// </summary>
     /// <param name="stored">The row as read.</param>
-    /// <param name="forGlobalLog">
-    /// True for global log reads, which never leave an event out: a consumer's checkpoint must be
-    /// able to move past it, so a skipped type is surfaced as <see cref="UnknownEvent"/> there.
+    /// <param name="neverSkip">
+    /// True for reads that must not leave an event out: the global log (a consumer's checkpoint must
+    /// move past every event) and the audit trail (a complete record, paged by cursor). There a
+    /// type that <see cref="UnknownEventTypeHandling.Skip"/> would drop is surfaced as <see cref="UnknownEvent"/>.
     /// </param>
-    public RecordedEvent? Deserialize(in StoredEvent stored, bool forGlobalLog = false)
+    public RecordedEvent? Deserialize(in StoredEvent stored, bool neverSkip = false)
     {
         object data;
         if (_registry.TryGet(stored.EventType, out var info) && info.SchemaVersion == stored.SchemaVersion)
@@ -146,7 +147,7 @@ internal sealed class EventSerializer
         {
             switch (_unknownEventTypes)
             {
-                case UnknownEventTypeHandling.Skip when !forGlobalLog:
+                case UnknownEventTypeHandling.Skip when !neverSkip:
                     return null;
                 case UnknownEventTypeHandling.Skip or UnknownEventTypeHandling.Surface:
                     using (var document = JsonDocument.Parse(stored.Data))

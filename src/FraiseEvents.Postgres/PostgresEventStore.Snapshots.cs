@@ -1,0 +1,139 @@
+using FraiseEvents.Snapshots;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FraiseEvents.Postgres;
+
+public sealed partial class PostgresEventStore : ISnapshotStore
+{
+    /// <inheritdoc />
+    public async Task<StoredSnapshot?> ReadSnapshotAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion = null,
+        DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(_sql.ReadSnapshot, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = schemaVersion });
+            command.Parameters.Add(Nullable(NpgsqlDbType.Integer, maxVersion is { } max ? ClampVersion(max.Value) : null));
+            command.Parameters.Add(Nullable(NpgsqlDbType.TimestampTz, asOf?.ToUniversalTime()));
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return new StoredSnapshot(streamId, new StreamVersion(reader.GetInt32(0)), reader.GetInt32(2), reader.GetFieldValue<byte[]>(1),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4));
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteSnapshotAsync(StreamId streamId, SnapshotWrite snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(_sql.WriteSnapshot, connection);
+            AddSnapshotParameters(command.Parameters, streamId, snapshot);
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SnapshotOfMissingVersion or PostgresErrorCodes.InvalidArgument)
+        {
+            throw new ArgumentException($"The snapshot of stream {streamId} at version {snapshot.Version} was refused: {ex.MessageText}", nameof(snapshot), ex);
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"writing a snapshot of stream {streamId}") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One round trip: the append and the snapshot travel in one batch, which PostgreSQL runs as one
+    /// implicit transaction. The snapshot statement writes only when the append's last event is
+    /// stored at the snapshot's version, so a refused append never leaves a snapshot behind.
+    /// </remarks>
+    public async Task<AppendResult> AppendWithSnapshotAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        SnapshotWrite snapshot, AppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+
+        var sent = false;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(connection);
+            var append = new NpgsqlBatchCommand(_sql.Append);
+            AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
+            var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
+            AddSnapshotParameters(write.Parameters, streamId, snapshot);
+            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
+            batch.BatchCommands.Add(append);
+            batch.BatchCommands.Add(write);
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+
+            sent = true;
+            int status;
+            AppendResult? result = null;
+            StreamVersion? actual;
+            string? actualType;
+            await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                status = reader.GetInt32(0);
+                actual = reader.IsDBNull(1) ? null : new StreamVersion(reader.GetInt32(1));
+                actualType = reader.IsDBNull(5) ? null : reader.GetString(5);
+                if (status is Appended or AlreadyAppended)
+                {
+                    var positions = reader.GetFieldValue<long[]>(2);
+                    result = new AppendResult(actual!.Value, [.. positions.Select(p => new GlobalPosition(p))], // stream_version is set on success
+                        new LogPosition(reader.GetInt64(3), positions[^1]), reader.GetFieldValue<DateTimeOffset>(4),
+                        wasAlreadyAppended: status == AlreadyAppended);
+                }
+
+                // The snapshot statement's outcome (and the transaction's) is only known once every result is read.
+                while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                }
+            }
+
+            return status switch
+            {
+                Appended or AlreadyAppended => result!, // set above for these statuses
+                WrongExpectedVersion => throw new WrongExpectedVersionException(streamId, expectedVersion, actual),
+                EventIdConflict => throw new IdempotencyConflictException(streamId, EventIds(serialized)),
+                StreamTypeMismatch => throw new StreamTypeMismatchException(streamId, options?.StreamType ?? "", actualType),
+                _ => throw new InvalidOperationException($"try_append_events returned unknown status {status}; the schema is newer than this library."),
+            };
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private static void AddSnapshotParameters(NpgsqlParameterCollection parameters, StreamId streamId, SnapshotWrite snapshot)
+    {
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = ClampVersion(snapshot.Version.Value) });
+        parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = snapshot.Data.ToArray(), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.SchemaVersion });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.Keep });
+    }
+
+    private static NpgsqlParameter Nullable(NpgsqlDbType type, object? value) =>
+        new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
+}

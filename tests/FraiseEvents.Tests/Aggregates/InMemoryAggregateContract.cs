@@ -1,0 +1,17 @@
+using FraiseEvents.Conformance;
+using FraiseEvents.Conformance.Aggregates;
+using FraiseEvents.InMemory;
+using NUnit.Framework;
+
+namespace FraiseEvents.Tests.Aggregates;
+
+[TestFixture]
+public sealed class InMemoryAggregateContract : AggregateContract
+{
+    protected override Task<IEventStore> CreateStoreAsync()
+    {
+        var options = new EventStoreOptions();
+        TestEvents.RegisterAll(options);
+        return Task.FromResult<IEventStore>(new InMemoryEventStore(options));
+    }
+}
