@@ -18,6 +18,9 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
     private readonly SnapshotAdapter<TAggregate>? _adapter;
     private readonly JsonSerializerOptions _snapshotJson;
 
+    // Raised events not yet committed, by reference, with the NewEvent (and id) they are sent as.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, NewEvent> _pendingEvents = new();
+
     /// <summary>Creates a repository.</summary>
     /// <param name="store">The event store. For snapshots it must also implement <see cref="ISnapshotStore"/> (both built-in stores do).</param>
     /// <param name="factory">Creates an empty aggregate (version 0) for a stream id.</param>
@@ -119,7 +122,10 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         var events = new NewEvent[raised.Count];
         for (var i = 0; i < events.Length; i++)
         {
-            events[i] = raised[i] as NewEvent ?? new NewEvent(raised[i]);
+            // The same raised instance keeps its event id across retries of this save, so a retry after
+            // a lost reply is recognised as already appended instead of failing on the version.
+            var newEvent = raised[i] as NewEvent ?? _pendingEvents.GetValue(raised[i], static e => new NewEvent(e));
+            events[i] = Array.IndexOf(events, newEvent, 0, i) >= 0 ? new NewEvent(raised[i]) : newEvent;
         }
 
         var appendOptions = (options ?? new AppendOptions()) with { StreamType = StreamType };
@@ -133,12 +139,12 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         {
             result = await _snapshots!.AppendWithSnapshotAsync(aggregate.Id, expected, events, snapshot, appendOptions, cancellationToken) // non-null when snapshot is
                 .ConfigureAwait(false);
-            aggregate.MarkCommitted(result.NextExpectedVersion);
+            Committed(aggregate, raised, result);
             return result;
         }
 
         result = await _store.AppendAsync(aggregate.Id, expected, events, appendOptions, cancellationToken).ConfigureAwait(false);
-        aggregate.MarkCommitted(result.NextExpectedVersion);
+        Committed(aggregate, raised, result);
         if (snapshot is not null)
         {
             try
@@ -152,6 +158,16 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         }
 
         return result;
+    }
+
+    private void Committed(TAggregate aggregate, IReadOnlyList<object> raised, AppendResult result)
+    {
+        foreach (var @event in raised)
+        {
+            _pendingEvents.Remove(@event);
+        }
+
+        aggregate.MarkCommitted(result.NextExpectedVersion);
     }
 
     private async Task<TAggregate?> LoadCoreAsync(StreamId id, StreamVersion? maxVersion, DateTimeOffset? asOf, CancellationToken cancellationToken)

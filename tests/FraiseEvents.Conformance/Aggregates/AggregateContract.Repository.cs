@@ -149,4 +149,53 @@ public abstract partial class AggregateContract
         Assert.That(atTwo!.State, Is.EqualTo((await users.LoadAtVersionAsync(user.Id, 2))!.ToModel()));
         Assert.That(await store.FoldStreamAsync(StreamId.New(), UserModel.Empty, static (state, e) => state.Apply(e)), Is.Null);
     }
+    [Test]
+    public async Task Retrying_a_save_whose_reply_was_lost_is_recognised_and_writes_nothing_twice()
+    {
+        var store = new LosesFirstAppendReply(await CreateStoreAsync());
+        var users = Users(store);
+        var user = users.Create(StreamId.New());
+        user.Register("Ada", "ada@example.com");
+        user.Update(name: "Ada Lovelace");
+
+        var lost = Assert.ThrowsAsync<EventStoreUnavailableException>(() => users.SaveAsync(user));
+        var retry = await users.SaveAsync(user);
+        user.Update(email: "ada@lovelace.org");
+        var next = await users.SaveAsync(user);
+
+        Assert.That(lost!.OutcomeUnknown, Is.True);
+        Assert.That(retry!.WasAlreadyAppended, Is.True);
+        Assert.That(next!.WasAlreadyAppended, Is.False);
+        Assert.That(await ReadStream(store, user.Id), Has.Count.EqualTo(3));
+        Assert.That(user.Version, Is.EqualTo(new StreamVersion(3)));
+    }
+
+    /// <summary>Commits the first append, then reports a broken connection, as when the reply to a commit is lost.</summary>
+    private sealed class LosesFirstAppendReply(IEventStore inner) : IEventStore
+    {
+        private int _appends;
+
+        public async Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+            AppendOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var result = await inner.AppendAsync(streamId, expectedVersion, events, options, cancellationToken);
+            return Interlocked.Increment(ref _appends) == 1
+                ? throw new EventStoreUnavailableException("The reply to the append was lost.", outcomeUnknown: true)
+                : result;
+        }
+
+        public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
+            StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
+            inner.ReadStreamAsync(streamId, fromVersion, toVersion, cancellationToken);
+
+        public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
+            int maxCount = int.MaxValue, CancellationToken cancellationToken = default) =>
+            inner.ReadStreamBackwardsAsync(streamId, fromVersion, maxCount, cancellationToken);
+
+        public IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+            inner.ReadAllAsync(after, maxCount, cancellationToken);
+
+        public Task<StreamState?> GetStreamStateAsync(StreamId streamId, CancellationToken cancellationToken = default) =>
+            inner.GetStreamStateAsync(streamId, cancellationToken);
+    }
 }
