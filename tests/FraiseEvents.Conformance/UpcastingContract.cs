@@ -1,3 +1,6 @@
+using FraiseEvents.Aggregates;
+using FraiseEvents.Auditing;
+using FraiseEvents.Snapshots;
 using NUnit.Framework;
 
 namespace FraiseEvents.Conformance;
@@ -137,5 +140,33 @@ public abstract class UpcastingContract
         var error = Assert.ThrowsAsync<EventSerializationException>(() => older.ReadStreamAsync(streamId).ToListAsync().AsTask());
 
         Assert.That(error!.Message, Does.Contain("v3").And.Contain("newer version"));
+    }
+    [Test]
+    public async Task Aggregates_time_travel_snapshot_replay_and_the_audit_trail_read_old_events_as_v3()
+    {
+        var (old, reopen) = await CreateStoreAsync(UpcastingSetup.Version1);
+        var streamId = StreamId.New();
+        await old.AppendAsync(streamId, ExpectedVersion.NoStream, [new NewEvent(new UserCreatedV1("Ada Lovelace", "a@example.com"))],
+            new AppendOptions { StreamType = nameof(UserProfile) });
+        var current = await reopen(UpcastingSetup.Version3);
+        var profiles = new AggregateRepository<UserProfile>(current, id => new UserProfile(id),
+            new AggregateRepositoryOptions { Snapshots = SnapshotPolicy.Every(2) });
+
+        var loaded = await profiles.GetAsync(streamId);
+        loaded.AddAccount("Ada", "King", "k@example.com");
+        await profiles.SaveAsync(loaded);                                             // snapshot at version 2
+        await old.AppendAsync(streamId, ExpectedVersion.Exactly(2), new UserCreatedV1("Grace Hopper", "g@example.com"));
+        var replayed = await profiles.GetAsync(streamId);                             // snapshot + an upcast v1 event
+        var asOf = await profiles.LoadAsOfAsync(streamId, (await current.GetStreamStateAsync(streamId))!.UpdatedAt);
+        var trail = await ((IAuditTrail)current).ReadAuditTrailAsync(AuditQuery.ForStream(streamId));
+        var folded = await current.ReadStreamAsOfAsync(streamId, DateTimeOffset.MaxValue).Select(e => e.Data).ToListAsync();
+
+        string[] expected = ["Ada|Lovelace|a@example.com|en", "Ada|King|k@example.com|en", "Grace|Hopper|g@example.com|en"];
+        Assert.That(replayed.Emails, Is.EqualTo(expected));
+        Assert.That(asOf!.Emails, Is.EqualTo(expected));
+        Assert.That(trail.Events.Select(e => e.Data), Is.All.InstanceOf<UserCreatedV3>());
+        Assert.That(trail.Events.Select(e => e.SchemaVersion), Is.EqualTo(new[] { 1, 3, 1 }));
+        Assert.That(folded, Has.Count.EqualTo(3));
+        Assert.That(folded, Is.All.InstanceOf<UserCreatedV3>());
     }
 }
