@@ -39,23 +39,5 @@ public abstract partial class EventStoreContract
     }
 
     /// <summary>Starts every action at the same moment and collects each one's outcome.</summary>
-    protected static async Task<Exception?[]> RunConcurrently(int count, Func<int, Task> action)
-    {
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var tasks = Enumerable.Range(0, count).Select(async i =>
-        {
-            await start.Task;
-            try
-            {
-                await action(i);
-                return null;
-            }
-            catch (Exception ex)
-            {
-                return ex;
-            }
-        }).ToArray();
-        start.SetResult();
-        return await Task.WhenAll(tasks);
-    }
+    protected static Task<Exception?[]> RunConcurrently(int count, Func<int, Task> action) => Concurrently.Run(count, action);
 }
