@@ -98,9 +98,11 @@ BEGIN
             RETURN QUERY SELECT 2, NULL::integer, NULL::bigint[], NULL::bigint, NULL::timestamptz, NULL::text;
             RETURN;
         END IF;
+        -- A new stream's row is written once, already at its final version: the insert takes
+        -- the lock (a concurrent creator waits on it) and no update of the same row follows.
         v_now := clock_timestamp();
         INSERT INTO tb_streams (stream_id, stream_type, version, created_at, updated_at)
-        VALUES (p_stream_id, p_stream_type, 0, v_now, v_now)
+        VALUES (p_stream_id, p_stream_type, v_count, v_now, v_now)
         ON CONFLICT (stream_id) DO NOTHING;
         IF FOUND THEN
             v_current := 0;
@@ -153,28 +155,44 @@ BEGIN
     END IF;
 
     -- Taken after the lock and never below the previous event's time, so created_at never
-    -- decreases within a stream and "state at time T" is always a prefix of the stream.
-    v_now := greatest(clock_timestamp(), v_last);
-    v_tx := fe_current_tx();
+    -- decreases within a stream and "state at time T" is always a prefix of the stream. (A new
+    -- stream keeps the instant its row was created with.)
+    IF v_found THEN
+        v_now := greatest(clock_timestamp(), v_last);
+    END IF;
+    -- fe_current_tx() inlined: a call of a function with its own search_path costs a GUC
+    -- save and restore on every append.
+    v_tx := pg_current_xact_id()::text::bigint + (SELECT i.tx_offset FROM tb_store_info i WHERE i.id = 1);
 
-    WITH inserted AS (
+    IF v_count = 1 THEN
+        -- The common single-event append, without the unnest, sort and aggregate of a batch.
         INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
                                created_at, created_by, tx_id, schema_version)
-        SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
-               v_now, u.cb, v_tx, coalesce(u.sv, 1)
-        FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
-             WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
-        ORDER BY u.n
-        RETURNING global_position)
-    SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+        VALUES (p_event_ids[1], p_stream_id, p_event_types[1], v_current + 1, p_event_data[1],
+                coalesce(p_metadata[1], '{}'::jsonb), v_now, p_created_by[1], v_tx, coalesce(p_schema_versions[1], 1))
+        RETURNING ARRAY[global_position] INTO v_positions;
+    ELSE
+        WITH inserted AS (
+            INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
+                                   created_at, created_by, tx_id, schema_version)
+            SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
+                   v_now, u.cb, v_tx, coalesce(u.sv, 1)
+            FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
+                 WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
+            ORDER BY u.n
+            RETURNING global_position)
+        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+    END IF;
 
-    -- A stream created by this append is dated by its first event, not by the row's insertion.
-    UPDATE tb_streams
-    SET version = v_current + v_count,
-        updated_at = v_now,
-        created_at = CASE WHEN v_found THEN created_at ELSE v_now END,
-        stream_type = coalesce(stream_type, p_stream_type)
-    WHERE stream_id = p_stream_id;
+    -- A stream created by this append was inserted with its final version and dated by its
+    -- first event; only an existing stream's row changes.
+    IF v_found THEN
+        UPDATE tb_streams
+        SET version = v_current + v_count,
+            updated_at = v_now,
+            stream_type = coalesce(stream_type, p_stream_type)
+        WHERE stream_id = p_stream_id;
+    END IF;
 
     RETURN QUERY SELECT 0, v_current + v_count, v_positions, v_tx, v_now, coalesce(v_type, p_stream_type);
 END
