@@ -44,11 +44,11 @@ public class StoreAllocationBenchmarks
 
     [Benchmark(Baseline = true)]
     public async Task FraiseEvents_append_one_event() =>
-        _fraiseVersion = (await _fraise.AppendAsync(_fraiseStream, _fraiseVersion, [UserEvents.For(_fraiseStream, 1, 3)]))!.Value;
+        _fraiseVersion = (await _fraise.AppendOrConflictAsync(_fraiseStream, _fraiseVersion, [UserEvents.For(_fraiseStream, 1, 3)])).Version!.Value;
 
     [Benchmark]
     public async Task Marten_Quick_append_one_event() =>
-        _martenVersion = (await _marten.AppendAsync(_martenStream, _martenVersion, [UserEvents.For(_martenStream, 1, 3)]))!.Value;
+        _martenVersion = (await _marten.AppendOrConflictAsync(_martenStream, _martenVersion, [UserEvents.For(_martenStream, 1, 3)])).Version!.Value;
 
     [Benchmark(OperationsPerInvoke = 100)]
     public Task<int> FraiseEvents_rehydrate_100_events() => _fraise.RehydrateAsync(_fraiseRead);

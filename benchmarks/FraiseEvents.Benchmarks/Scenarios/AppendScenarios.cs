@@ -138,7 +138,7 @@ internal sealed class HotStream : Scenario
             var i = 0;
             while (Stopwatch.GetTimestamp() < Volatile.Read(ref deadline))
             {
-                var next = await subject.AppendAsync(stream, version, [UserEvents.For(stream, 1 + (i++ % 50), 100)]);
+                var (next, actual) = await subject.AppendOrConflictAsync(stream, version, [UserEvents.For(stream, 1 + (i++ % 50), 100)]);
                 if (next is { } v)
                 {
                     version = v;
@@ -147,7 +147,7 @@ internal sealed class HotStream : Scenario
                 else
                 {
                     Interlocked.Increment(ref conflicts);
-                    version = await subject.GetVersionAsync(stream);
+                    version = actual ?? await subject.GetVersionAsync(stream);
                 }
             }
         })).ToArray();

@@ -105,7 +105,7 @@ internal sealed class Allocations : ReadScenario
         var before = GC.GetTotalAllocatedBytes(precise: true);
         for (var i = 6; i <= sizes.S8Appends; i++)
         {
-            version = await subject.AppendAsync(stream, version, [events[i]]) ?? throw new InvalidOperationException("conflict");
+            version = (await subject.AppendOrConflictAsync(stream, version, [events[i]])).Version ?? throw new InvalidOperationException("conflict");
         }
 
         var appendBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)(sizes.S8Appends - 5);

@@ -28,7 +28,7 @@ internal sealed class FraiseSubject(string connectionString) : ISubject
         await _store.InitializeAsync();
     }
 
-    public async Task<long?> AppendAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
+    public async Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
     {
         var newEvents = new NewEvent[events.Count];
         for (var i = 0; i < newEvents.Length; i++)
@@ -40,11 +40,12 @@ internal sealed class FraiseSubject(string connectionString) : ISubject
         {
             var result = await _store.AppendAsync(new StreamId(streamId),
                 expectedVersion is { } v ? ExpectedVersion.Exactly(v) : ExpectedVersion.NoStream, newEvents);
-            return result.NextExpectedVersion.Value;
+            return (result.NextExpectedVersion.Value, null);
         }
-        catch (WrongExpectedVersionException)
+        catch (WrongExpectedVersionException ex)
         {
-            return null;
+            // The store reports the actual version with the conflict: no reload needed.
+            return (null, ex.ActualVersion?.Value ?? 0);
         }
     }
 

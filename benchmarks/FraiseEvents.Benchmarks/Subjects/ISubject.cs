@@ -11,8 +11,11 @@ internal interface ISubject : IAsyncDisposable
     /// <summary>Creates the schema (outside any timing).</summary>
     Task SetUpAsync();
 
-    /// <summary>Appends events; <paramref name="expectedVersion"/> null starts a new stream. Returns the new version, or null on a version conflict.</summary>
-    Task<long?> AppendAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events);
+    /// <summary>
+    /// Appends events; on a version conflict returns a null version and, when the library reports
+    /// it with the conflict, the stream's actual version (sparing a reload).
+    /// </summary>
+    Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events);
 
     /// <summary>The current version of a stream (after a conflict).</summary>
     Task<long> GetVersionAsync(Guid streamId);
@@ -25,4 +28,11 @@ internal interface ISubject : IAsyncDisposable
 
     /// <summary>Reads and folds many streams in the library's fastest way; returns the number of events.</summary>
     Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds);
+}
+
+internal static class SubjectExtensions
+{
+    /// <summary>Appends events; <paramref name="expectedVersion"/> null starts a new stream. Returns the new version, or null on a version conflict.</summary>
+    public static async Task<long?> AppendAsync(this ISubject subject, Guid streamId, long? expectedVersion, IReadOnlyList<object> events) =>
+        (await subject.AppendOrConflictAsync(streamId, expectedVersion, events)).Version;
 }

@@ -37,7 +37,7 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
         await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 
-    public async Task<long?> AppendAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
+    public async Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
     {
         await using var session = _store.LightweightSession();
         var array = events as object[] ?? [.. events];
@@ -54,11 +54,11 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
         try
         {
             await session.SaveChangesAsync();
-            return (expectedVersion ?? 0) + array.Length;
+            return ((expectedVersion ?? 0) + array.Length, null);
         }
         catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
         {
-            return null;
+            return (null, null);
         }
     }
 

@@ -43,7 +43,7 @@ internal sealed class RawNpgsqlSubject(string connectionString) : ISubject
 
     private static byte[] Json(object e) => JsonSerializer.SerializeToUtf8Bytes(e, e.GetType());
 
-    public async Task<long?> AppendAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
+    public async Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
     {
         var version = (int)(expectedVersion ?? 0);
         await using var connection = await _dataSource.OpenConnectionAsync();
@@ -83,11 +83,11 @@ internal sealed class RawNpgsqlSubject(string connectionString) : ISubject
             {
                 await command.PrepareAsync();
                 await command.ExecuteNonQueryAsync();
-                return version + events.Count;
+                return (version + events.Count, null);
             }
             catch (PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
             {
-                return null;
+                return (null, null);
             }
         }
     }
