@@ -9,6 +9,7 @@ const string Usage = """
       --smoke          every scenario once at a tiny size (CI)
       --reps N         repetitions per library (default 3)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)
+      --profile        where an append's time goes: client and server CPU, WAL, commits per append
       --micro          BenchmarkDotNet micro-benchmarks with MemoryDiagnoser instead (serialization, S8 per operation)
 
     The server comes from FRAISEEVENTS_TEST_CONNECTION; scripts/benchmark.sh starts a throwaway one.
@@ -17,6 +18,7 @@ const string Usage = """
 var scenarios = new List<string>();
 var smoke = false;
 var micro = false;
+var profile = false;
 var repetitions = 3;
 var output = "benchmark-results";
 for (var i = 0; i < args.Length; i++)
@@ -25,6 +27,7 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--smoke": smoke = true; break;
         case "--micro": micro = true; break;
+        case "--profile": profile = true; break;
         case "--reps": repetitions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": output = args[++i]; break;
         case "-h" or "--help": Console.WriteLine(Usage); return 0;
@@ -56,6 +59,12 @@ if (string.IsNullOrWhiteSpace(connectionString))
 if (micro)
 {
     MicroBenchmarks.Run([.. scenarios]);
+    return 0;
+}
+
+if (profile)
+{
+    await Profiler.RunAsync(connectionString, smoke ? 100 : 2_000, Console.Out);
     return 0;
 }
 
