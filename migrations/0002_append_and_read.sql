@@ -59,8 +59,6 @@ DECLARE
     v_tx        bigint;
     v_positions bigint[];
     v_match     record;
-    v_updated   boolean := false;
-    v_unlocked  boolean := false;
 BEGIN
     IF p_stream_id IS NULL THEN
         RAISE EXCEPTION 'stream id must not be null' USING ERRCODE = 'FE005';
@@ -88,67 +86,39 @@ BEGIN
             USING ERRCODE = 'FE005';
     END IF;
 
-    -- An exact expected version takes the stream's row lock through a conditional UPDATE. A
-    -- writer that lost the race waits for the winner, finds no row at its version, and decides
-    -- from committed data without having locked or written anything: its transaction then ends
-    -- without a WAL flush, so the next writer does not queue behind a loser's commit. (A SELECT
-    -- ... FOR UPDATE writes a lock record, and every loser paid a durable commit while holding it.)
-    -- Versions only grow and stored events never change, so a mismatch seen without the lock is
-    -- final; anything less clear-cut takes the locked path below.
-    IF p_expected_version > 0
-       AND NOT EXISTS (SELECT 1 FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids)) THEN
-        UPDATE tb_streams s
-        SET version = s.version + v_count,
-            updated_at = greatest(clock_timestamp(), s.updated_at),
-            stream_type = coalesce(s.stream_type, p_stream_type)
-        WHERE s.stream_id = p_stream_id AND s.version = p_expected_version
-          AND (p_stream_type IS NULL OR s.stream_type IS NULL OR s.stream_type = p_stream_type)
-        RETURNING s.updated_at, s.stream_type INTO v_now, v_type;
-        v_updated := FOUND;
-    END IF;
-
-    IF v_updated THEN
-        v_found := true;
-        v_current := p_expected_version;
-    ELSIF p_expected_version > 0 OR p_expected_version = -2 THEN
+    -- Lock the stream: writers to this stream queue here, so versions are dense and the checks
+    -- below cannot race. Writers to other streams are not blocked. The lock is a transaction-level
+    -- advisory lock on the stream id's 64-bit hash, not a row lock: it needs no transaction id and
+    -- writes no WAL, so a writer that loses (wrong version, retry) ends without a durable commit
+    -- and the next writer does not queue behind its flush. (SELECT ... FOR UPDATE writes a lock
+    -- record: every loser on a hot stream paid a WAL flush while holding the row.) The lock is
+    -- released only after the holder's commit is visible, so the reads below see it. A hash
+    -- collision only makes two streams' writers take turns.
+    PERFORM pg_advisory_xact_lock(uuid_hash_extended(p_stream_id, 0));
+    LOOP
         SELECT s.version, s.stream_type, s.updated_at INTO v_current, v_type, v_last
         FROM tb_streams s WHERE s.stream_id = p_stream_id;
         v_found := FOUND;
-        IF NOT v_found AND p_expected_version > 0 THEN
+        EXIT WHEN v_found;
+        IF p_expected_version = -3 OR p_expected_version > 0 THEN
             RETURN QUERY SELECT 2, NULL::integer, NULL::bigint[], NULL::bigint, NULL::timestamptz, NULL::text;
             RETURN;
         END IF;
-        v_unlocked := v_found AND (p_expected_version = -2 OR v_current <> p_expected_version);
-    END IF;
-
-    IF NOT v_updated AND NOT v_unlocked THEN
-        -- Lock the stream row: writers to this stream queue here, so versions are dense and the
-        -- checks below cannot race. Writers to other streams are not blocked.
-        LOOP
-            SELECT s.version, s.stream_type, s.updated_at INTO v_current, v_type, v_last
-            FROM tb_streams s WHERE s.stream_id = p_stream_id
-            FOR UPDATE;
-            v_found := FOUND;
-            EXIT WHEN v_found;
-            IF p_expected_version = -3 OR p_expected_version > 0 THEN
-                RETURN QUERY SELECT 2, NULL::integer, NULL::bigint[], NULL::bigint, NULL::timestamptz, NULL::text;
-                RETURN;
-            END IF;
-            -- A new stream's row is written once, already at its final version: the insert takes
-            -- the lock (a concurrent creator waits on it) and no update of the same row follows.
-            v_now := clock_timestamp();
-            INSERT INTO tb_streams (stream_id, stream_type, version, created_at, updated_at)
-            VALUES (p_stream_id, p_stream_type, v_count, v_now, v_now)
-            ON CONFLICT (stream_id) DO NOTHING;
-            IF FOUND THEN
-                v_current := 0;
-                v_type := p_stream_type;
-                v_last := v_now;
-                EXIT;
-            END IF;
-            -- Another transaction created the stream and committed meanwhile: lock its row and decide again.
-        END LOOP;
-    END IF;
+        -- A new stream's row is written once, already at its final version: the insert takes
+        -- the lock (a concurrent creator waits on it) and no update of the same row follows.
+        v_now := clock_timestamp();
+        INSERT INTO tb_streams (stream_id, stream_type, version, created_at, updated_at)
+        VALUES (p_stream_id, p_stream_type, v_count, v_now, v_now)
+        ON CONFLICT (stream_id) DO NOTHING;
+        IF FOUND THEN
+            v_current := 0;
+            v_type := p_stream_type;
+            v_last := v_now;
+            EXIT;
+        END IF;
+        -- A writer that does not take the stream lock (a bulk import) created the stream and
+        -- committed meanwhile: read its row and decide again.
+    END LOOP;
 
     IF p_stream_type IS NOT NULL AND v_type IS NOT NULL AND v_type <> p_stream_type THEN
         RETURN QUERY SELECT 4, v_current, NULL::bigint[], NULL::bigint, NULL::timestamptz, v_type;
@@ -177,8 +147,7 @@ BEGIN
     END IF;
 
     -- The version matches. Ids already in this stream mean a retry (with any/stream-exists) or a conflict.
-    IF v_found AND NOT v_updated
-       AND EXISTS (SELECT 1 FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids)) THEN
+    IF v_found AND EXISTS (SELECT 1 FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = ANY (p_event_ids)) THEN
         v_match := fe_match_stored_events(p_stream_id, p_event_ids, p_event_types, p_event_data);
         IF v_match.matched = v_count AND v_match.in_order AND v_match.same_content
            AND (p_expected_version IS NULL OR p_expected_version IN (-1, -3)) THEN
@@ -194,8 +163,8 @@ BEGIN
 
     -- Taken after the lock and never below the previous event's time, so created_at never
     -- decreases within a stream and "state at time T" is always a prefix of the stream. (A new
-    -- stream keeps the instant its row was created with; the conditional UPDATE above took it.)
-    IF v_found AND NOT v_updated THEN
+    -- stream keeps the instant its row was created with.)
+    IF v_found THEN
         v_now := greatest(clock_timestamp(), v_last);
     END IF;
     -- fe_current_tx() inlined: a call of a function with its own search_path costs a GUC
@@ -223,8 +192,8 @@ BEGIN
     END IF;
 
     -- A stream created by this append was inserted with its final version and dated by its
-    -- first event; only an existing stream's row changes (unless the conditional UPDATE did).
-    IF v_found AND NOT v_updated THEN
+    -- first event; only an existing stream's row changes.
+    IF v_found THEN
         UPDATE tb_streams
         SET version = v_current + v_count,
             updated_at = v_now,
