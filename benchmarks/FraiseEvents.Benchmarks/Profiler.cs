@@ -25,17 +25,17 @@ internal static class Profiler
                 await using var database = await BenchDatabase.CreateAsync(adminConnectionString);
                 await using var subject = create(database.ConnectionString);
                 await subject.SetUpAsync();
-                var count = events == 100 ? appends / 10 : appends;
+                var count = events == 100 ? appends / 5 : appends + Warmup;
                 var work = Prepare(events, count);
-                await RunAsync(subject, work[..Math.Min(50, work.Length)]); // warm-up: JIT, pool, prepared statements
+                await RunAsync(subject, work[..Math.Min(Warmup, work.Length)]); // warm-up: tiered JIT, pool, prepared statements
                 var before = await SnapshotAsync(database);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
-                await RunAsync(subject, work[Math.Min(50, work.Length)..]);
+                await RunAsync(subject, work[Math.Min(Warmup, work.Length)..]);
                 var wall = watch.Elapsed;
                 var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 var after = await SnapshotAsync(database);
-                var n = work.Length - Math.Min(50, work.Length);
+                var n = work.Length - Math.Min(Warmup, work.Length);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {name} | {shape} | {wall.TotalMicroseconds / n:N0} | {clientCpu.TotalMicroseconds / n:N0} | {(after.CpuTicks - before.CpuTicks) * 1e6 / TicksPerSecond / n:N0} | {(after.Wal - before.Wal) / (double)n:N0} | {(after.Commits - before.Commits - 1) / (double)n:N2} |"));
             }
@@ -43,6 +43,8 @@ internal static class Profiler
     }
 
     private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    private const int Warmup = 300;
 
     private static IEnumerable<(string, Func<string, ISubject>)> Subjects() =>
     [
