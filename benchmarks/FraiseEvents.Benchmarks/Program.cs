@@ -9,7 +9,7 @@ const string Usage = """
       --smoke          every scenario once at a tiny size (CI)
       --reps N         repetitions per library (default 3)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)
-      --profile        where an append's time goes: client and server CPU, WAL, commits per append
+      --profile        where an append's time goes: client and server CPU, WAL bytes per append
       --micro          BenchmarkDotNet micro-benchmarks with MemoryDiagnoser instead (serialization, S8 per operation)
 
     The server comes from FRAISEEVENTS_TEST_CONNECTION; scripts/benchmark.sh starts a throwaway one.
