@@ -86,21 +86,29 @@ BEGIN
             USING ERRCODE = 'FE005';
     END IF;
 
-    -- Lock the stream row: writers to this stream queue here, so versions are dense and the
-    -- checks below cannot race. Writers to other streams are not blocked.
+    -- Lock the stream: writers to this stream queue here, so versions are dense and the checks
+    -- below cannot race. Writers to other streams are not blocked. The lock is a transaction-level
+    -- advisory lock on the stream id's 64-bit hash, not a row lock: it needs no transaction id and
+    -- writes no WAL, so a writer that loses (wrong version, retry) ends without a durable commit
+    -- and the next writer does not queue behind its flush. (SELECT ... FOR UPDATE writes a lock
+    -- record: every loser on a hot stream paid a WAL flush while holding the row.) The lock is
+    -- released only after the holder's commit is visible, so the reads below see it. A hash
+    -- collision only makes two streams' writers take turns.
+    PERFORM pg_advisory_xact_lock(uuid_hash_extended(p_stream_id, 0));
     LOOP
         SELECT s.version, s.stream_type, s.updated_at INTO v_current, v_type, v_last
-        FROM tb_streams s WHERE s.stream_id = p_stream_id
-        FOR UPDATE;
+        FROM tb_streams s WHERE s.stream_id = p_stream_id;
         v_found := FOUND;
         EXIT WHEN v_found;
         IF p_expected_version = -3 OR p_expected_version > 0 THEN
             RETURN QUERY SELECT 2, NULL::integer, NULL::bigint[], NULL::bigint, NULL::timestamptz, NULL::text;
             RETURN;
         END IF;
+        -- A new stream's row is written once, already at its final version: the insert takes
+        -- the lock (a concurrent creator waits on it) and no update of the same row follows.
         v_now := clock_timestamp();
         INSERT INTO tb_streams (stream_id, stream_type, version, created_at, updated_at)
-        VALUES (p_stream_id, p_stream_type, 0, v_now, v_now)
+        VALUES (p_stream_id, p_stream_type, v_count, v_now, v_now)
         ON CONFLICT (stream_id) DO NOTHING;
         IF FOUND THEN
             v_current := 0;
@@ -108,7 +116,8 @@ BEGIN
             v_last := v_now;
             EXIT;
         END IF;
-        -- Another transaction created the stream and committed meanwhile: lock its row and decide again.
+        -- A writer that does not take the stream lock (a bulk import) created the stream and
+        -- committed meanwhile: read its row and decide again.
     END LOOP;
 
     IF p_stream_type IS NOT NULL AND v_type IS NOT NULL AND v_type <> p_stream_type THEN
@@ -153,28 +162,44 @@ BEGIN
     END IF;
 
     -- Taken after the lock and never below the previous event's time, so created_at never
-    -- decreases within a stream and "state at time T" is always a prefix of the stream.
-    v_now := greatest(clock_timestamp(), v_last);
-    v_tx := fe_current_tx();
+    -- decreases within a stream and "state at time T" is always a prefix of the stream. (A new
+    -- stream keeps the instant its row was created with.)
+    IF v_found THEN
+        v_now := greatest(clock_timestamp(), v_last);
+    END IF;
+    -- fe_current_tx() inlined: a call of a function with its own search_path costs a GUC
+    -- save and restore on every append.
+    v_tx := pg_current_xact_id()::text::bigint + (SELECT i.tx_offset FROM tb_store_info i WHERE i.id = 1);
 
-    WITH inserted AS (
+    IF v_count = 1 THEN
+        -- The common single-event append, without the unnest, sort and aggregate of a batch.
         INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
                                created_at, created_by, tx_id, schema_version)
-        SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
-               v_now, u.cb, v_tx, coalesce(u.sv, 1)
-        FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
-             WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
-        ORDER BY u.n
-        RETURNING global_position)
-    SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+        VALUES (p_event_ids[1], p_stream_id, p_event_types[1], v_current + 1, p_event_data[1],
+                coalesce(p_metadata[1], '{}'::jsonb), v_now, p_created_by[1], v_tx, coalesce(p_schema_versions[1], 1))
+        RETURNING ARRAY[global_position] INTO v_positions;
+    ELSE
+        WITH inserted AS (
+            INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
+                                   created_at, created_by, tx_id, schema_version)
+            SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
+                   v_now, u.cb, v_tx, coalesce(u.sv, 1)
+            FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
+                 WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
+            ORDER BY u.n
+            RETURNING global_position)
+        SELECT array_agg(i.global_position ORDER BY i.global_position) INTO v_positions FROM inserted i;
+    END IF;
 
-    -- A stream created by this append is dated by its first event, not by the row's insertion.
-    UPDATE tb_streams
-    SET version = v_current + v_count,
-        updated_at = v_now,
-        created_at = CASE WHEN v_found THEN created_at ELSE v_now END,
-        stream_type = coalesce(stream_type, p_stream_type)
-    WHERE stream_id = p_stream_id;
+    -- A stream created by this append was inserted with its final version and dated by its
+    -- first event; only an existing stream's row changes.
+    IF v_found THEN
+        UPDATE tb_streams
+        SET version = v_current + v_count,
+            updated_at = v_now,
+            stream_type = coalesce(stream_type, p_stream_type)
+        WHERE stream_id = p_stream_id;
+    END IF;
 
     RETURN QUERY SELECT 0, v_current + v_count, v_positions, v_tx, v_now, coalesce(v_type, p_stream_type);
 END

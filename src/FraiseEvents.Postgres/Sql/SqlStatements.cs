@@ -16,6 +16,11 @@ internal sealed class SqlStatements
         ReadStreamForwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version >= $2 AND event_version <= $3 ORDER BY event_version";
         ReadStreamBackwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version <= $2 ORDER BY event_version DESC LIMIT $3";
         ReadAll = $"SELECT {EventColumns} FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() AND (tx_id, global_position) > ($1, $2) ORDER BY tx_id, global_position LIMIT $3";
+        ReadStreams = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = ANY ($1) ORDER BY stream_id, event_version";
+        BulkImportStart = $"SELECT clock_timestamp(), {s}.fe_current_tx()";
+        BulkImportStreams = $"COPY {s}.tb_streams (stream_id, stream_type, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)";
+        BulkImportEvents = $"COPY {s}.tb_events (id, stream_id, event_type, event_version, event_data, metadata, created_at, created_by, tx_id, schema_version) FROM STDIN (FORMAT BINARY)";
+        FirstExistingStream = $"SELECT stream_id, version FROM {s}.tb_streams WHERE stream_id = ANY ($1) LIMIT 1";
         StreamState = $"SELECT version, stream_type, created_at, updated_at FROM {s}.tb_streams WHERE stream_id = $1";
         SchemaVersion = $"SELECT coalesce(max(version), 0) FROM {s}.tb_schema_migrations";
         VerifyStore = $"SELECT next_tx_id, max_tx_id, tx_ids_ok, fsync, synchronous_commit, recorded_system_identifier, system_identifier, recorded_timeline_id, timeline_id FROM {s}.verify_store()";
@@ -48,6 +53,16 @@ internal sealed class SqlStatements
     public string ReadStreamBackwards { get; }
 
     public string ReadAll { get; }
+
+    public string ReadStreams { get; }
+
+    public string BulkImportStart { get; }
+
+    public string BulkImportStreams { get; }
+
+    public string BulkImportEvents { get; }
+
+    public string FirstExistingStream { get; }
 
     public string StreamState { get; }
 

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace FraiseEvents.Benchmarks;
+
+/// <summary>Median and range of one row for one library.</summary>
+internal sealed record Stat(double Median, double Min, double Max, int Runs)
+{
+    public static Stat? Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return null;
+        }
+
+        var mid = sorted.Length / 2;
+        var median = sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return new Stat(median, sorted[0], sorted[^1], sorted.Length);
+    }
+
+    public override string ToString() => $"{Report.Format(Median)} [{Report.Format(Min)}–{Report.Format(Max)}]";
+}
+
+/// <summary>One line of the table.</summary>
+internal sealed record SummaryRow(string Row, string Unit, bool HigherIsBetter, Stat? Fraise, Stat? MartenQuick, Stat? MartenRich, Stat? Raw,
+    string? Target, double? TargetRatio, double? TargetRawFraction)
+{
+    /// <summary>The better Marten mode for this row, by median.</summary>
+    public (string Mode, Stat Stat)? Marten =>
+        (MartenQuick, MartenRich) switch
+        {
+            (null, null) => null,
+            ({ } q, null) => ("Quick", q),
+            (null, { } r) => ("Rich", r),
+            ({ } q, { } r) => HigherIsBetter == (q.Median >= r.Median) ? ("Quick", q) : ("Rich", r),
+        };
+
+    /// <summary>How many times better FraiseEvents is than the best Marten mode (above 1 is better).</summary>
+    public double? Ratio => Fraise is { } f && Marten is { } m && f.Median > 0 && m.Stat.Median > 0
+        ? (HigherIsBetter ? f.Median / m.Stat.Median : m.Stat.Median / f.Median)
+        : null;
+
+    public double? RawFraction => Fraise is { } f && Raw is { } r && r.Median > 0 && HigherIsBetter ? f.Median / r.Median : null;
+
+    public bool? Met => TargetRatio is null ? null
+        : Ratio >= TargetRatio && (TargetRawFraction is null || RawFraction >= TargetRawFraction);
+}
+
+internal static class Report
+{
+    private static readonly (string Prefix, string Text, double Ratio, double? RawFraction)[] Targets =
+    [
+        ("S1 ", "≥ 1.4× Marten, ≥ 90% raw", 1.4, 0.9),
+        ("S2 ", "≥ 2.2× Marten", 2.2, null),
+        ("S2' ", "≥ 1.0× Marten", 1.0, null),
+        ("S3 ", "≥ 2.5× Marten", 2.5, null),
+        ("S4 hot stream, successes", "≥ 1.6× Marten", 1.6, null),
+        ("S5a ", "≥ 1.5× Marten", 1.5, null),
+        ("S5b ", "≥ 1.3× Marten", 1.3, null),
+        ("S8 ", "≤ ½ Marten's", 2.0, null),
+    ];
+
+    public static string Format(double value) => value switch
+    {
+        >= 100 => value.ToString("N0", CultureInfo.InvariantCulture),
+        >= 10 => value.ToString("N1", CultureInfo.InvariantCulture),
+        _ => value.ToString("N2", CultureInfo.InvariantCulture),
+    };
+
+    public static IReadOnlyList<SummaryRow> Summarize(IReadOnlyList<RunRecord> records) =>
+        [.. records.GroupBy(r => r.Row).Select(g =>
+        {
+            var first = g.First();
+            Stat? For(string subject) => Stat.Of(g.Where(r => r.Subject == subject).Select(r => r.Value));
+            var target = Targets.FirstOrDefault(t => g.Key.StartsWith(t.Prefix, StringComparison.Ordinal));
+            return new SummaryRow(g.Key, first.Unit, first.HigherIsBetter, For(Runner.Fraise), For(Runner.MartenQuick), For(Runner.MartenRich),
+                For(Runner.Raw), target.Text, target.Text is null ? null : target.Ratio, target.RawFraction);
+        })];
+
+    public static string Table(IReadOnlyList<SummaryRow> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Scenario | Unit | FraiseEvents median [min–max] | Marten median [min–max] (mode) | Ratio | Raw Npgsql median | Target | Met |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            var marten = row.Marten is { } m ? $"{m.Stat} ({m.Mode})" : "–";
+            var ratio = row.Ratio is { } r ? $"{r.ToString("N2", CultureInfo.InvariantCulture)}×" : "–";
+            var raw = row.Raw is { } w ? Format(w.Median) + (row.RawFraction is { } f ? $" (FE {f:P0})" : "") : "–";
+            var met = row.Met switch { true => "yes", false => "**no**", null => "" };
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Row} | {row.Unit} | {row.Fraise?.ToString() ?? "–"} | {marten} | {ratio} | {raw} | {row.Target ?? ""} | {met} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Ratio: how many times better FraiseEvents is than Marten's better append mode (throughput: FE/Marten; latency, conflicts and bytes: Marten/FE).");
+        return text.ToString();
+    }
+
+    public static async Task WriteFilesAsync(string directory, IReadOnlyList<RunRecord> records, IReadOnlyList<SummaryRow> rows, string table)
+    {
+        Directory.CreateDirectory(directory);
+        var csv = new StringBuilder("scenario,row,unit,subject,repetition,value\n");
+        foreach (var r in records)
+        {
+            csv.AppendLine(CultureInfo.InvariantCulture, $"{r.ScenarioId},\"{r.Row}\",{r.Unit},{r.Subject},{r.Repetition},{r.Value:R}");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(directory, "results.csv"), csv.ToString());
+        var json = JsonSerializer.Serialize(new
+        {
+            machine = new { Environment.MachineName, Environment.ProcessorCount, os = Environment.OSVersion.VersionString, runtime = Environment.Version.ToString() },
+            summary = rows.Select(r => new
+            {
+                r.Row, r.Unit, r.HigherIsBetter, r.Fraise, r.MartenQuick, r.MartenRich, r.Raw, marten = r.Marten?.Mode, r.Ratio, r.RawFraction, r.Target, r.Met,
+            }),
+            runs = records,
+        }, new JsonSerializerOptions { WriteIndented = true });
+        await File.WriteAllTextAsync(Path.Combine(directory, "results.json"), json);
+        await File.WriteAllTextAsync(Path.Combine(directory, "results.md"), table);
+    }
+}

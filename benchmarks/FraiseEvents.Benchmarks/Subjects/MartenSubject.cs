@@ -1,0 +1,127 @@
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Marten.Exceptions;
+
+namespace FraiseEvents.Benchmarks.Subjects;
+
+/// <summary>
+/// Marten, configured its fastest legitimate way: Guid stream ids, System.Text.Json, lightweight
+/// sessions, and the given append mode (Quick, or Rich where the scenario differs). Code is
+/// generated at start-up, outside the timings.
+/// </summary>
+internal sealed class MartenSubject(string connectionString, EventAppendMode mode) : ISubject
+{
+    private DocumentStore _store = null!; // set in SetUpAsync
+
+    public string Name => $"Marten {mode}";
+
+    public EventAppendMode Mode => mode;
+
+    public DocumentStore Store => _store;
+
+    public static DocumentStore CreateStore(string connectionString, EventAppendMode mode) => DocumentStore.For(options =>
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = "bench";
+        options.UseSystemTextJsonForSerialization();
+        options.AutoCreateSchemaObjects = AutoCreate.All;
+        options.Events.StreamIdentity = StreamIdentity.AsGuid;
+        options.Events.AppendMode = mode;
+        options.Events.AddEventTypes(UserEvents.Types);
+    });
+
+    public async Task SetUpAsync()
+    {
+        _store = CreateStore(connectionString, mode);
+        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    }
+
+    public async Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
+    {
+        await using var session = _store.LightweightSession();
+        var array = events as object[] ?? [.. events];
+        if (expectedVersion is { } v)
+        {
+            // Marten's expected version is the stream's version after the append.
+            session.Events.Append(streamId, v + array.Length, array);
+        }
+        else
+        {
+            session.Events.StartStream(streamId, array);
+        }
+
+        try
+        {
+            await session.SaveChangesAsync();
+            return ((expectedVersion ?? 0) + array.Length, null);
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
+        {
+            return (null, null);
+        }
+    }
+
+    public async Task<long> GetVersionAsync(Guid streamId)
+    {
+        await using var session = _store.QuerySession();
+        return (await session.Events.FetchStreamStateAsync(streamId))?.Version ?? 0;
+    }
+
+    public async Task<bool> BulkImportAsync(IReadOnlyList<(Guid StreamId, object[] Events)> streams)
+    {
+        var actions = new List<StreamAction>(streams.Count);
+        foreach (var (id, events) in streams)
+        {
+            actions.Add(StreamAction.Start(_store.Events, id, events));
+        }
+
+        await _store.BulkInsertEventsAsync(actions, batchSize: 10_000);
+        return true;
+    }
+
+    public async Task<int> RehydrateAsync(Guid streamId)
+    {
+        await using var session = _store.QuerySession();
+        var state = new UserState();
+        foreach (var e in await session.Events.FetchStreamAsync(streamId))
+        {
+            state.Apply(e.Data);
+        }
+
+        return state.Events;
+    }
+
+    public async Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds)
+    {
+        // Marten's fastest way to load many streams: one batched query, one round trip.
+        await using var session = _store.QuerySession();
+        var batch = session.CreateBatchQuery();
+        var fetches = new List<Task<IReadOnlyList<IEvent>>>(streamIds.Count);
+        foreach (var id in streamIds)
+        {
+            fetches.Add(batch.Events.FetchStream(id));
+        }
+
+        await batch.Execute();
+        var count = 0;
+        foreach (var fetch in fetches)
+        {
+            var state = new UserState();
+            foreach (var e in await fetch)
+            {
+                state.Apply(e.Data);
+            }
+
+            count += state.Events;
+        }
+
+        return count;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _store?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the side-by-side benchmarks (FraiseEvents vs Marten vs raw Npgsql) and prints the table.
+# Arguments go to the runner: scenario ids (S1 S2 S2' S3 S4 S5a S5b S7 S8), --reps N, --smoke,
+# --out DIR, --micro. Uses FRAISEEVENTS_TEST_CONNECTION when set; otherwise starts a throwaway
+# local PostgreSQL with stock durable settings (installing the Debian package if needed).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+cd "$root"
+dotnet build benchmarks/FraiseEvents.Benchmarks -c Release -nologo -v quiet
+exec "$root/scripts/with-postgres.sh" dotnet run -c Release --no-build --project benchmarks/FraiseEvents.Benchmarks -- "$@"

@@ -1,0 +1,188 @@
+using FraiseEvents.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FraiseEvents.Postgres;
+
+public sealed partial class PostgresEventStore
+{
+    /// <summary>
+    /// Creates many new streams in one transaction through binary <c>COPY</c>: the fast path for
+    /// imports and migrations from another store. All streams and events are written, or none.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Every stream must be new (as with <see cref="ExpectedVersion.NoStream"/>); its events get
+    /// versions 1 to n. All events share one <c>created_at</c> and one transaction id, so consumers
+    /// of the global log see the import as one transaction, never skipping any of it.
+    /// </para>
+    /// <para>
+    /// Unlike <see cref="AppendAsync"/>, an import is not idempotent: when its reply is lost
+    /// (<see cref="EventStoreUnavailableException.OutcomeUnknown"/>), check one of its streams with
+    /// <see cref="GetStreamStateAsync"/> before retrying.
+    /// </para>
+    /// </remarks>
+    /// <param name="streams">The streams to create, each with its events.</param>
+    /// <param name="cancellationToken">Cancels the import until it commits; a cancelled import writes nothing.</param>
+    /// <exception cref="WrongExpectedVersionException">A stream already exists; nothing was written.</exception>
+    /// <exception cref="ArgumentException">No streams, a stream without events, or a stream listed twice.</exception>
+    public async Task<BulkImportResult> BulkImportAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        if (streams.Count == 0)
+        {
+            throw new ArgumentException("A bulk import needs at least one stream.", nameof(streams));
+        }
+
+        var seen = new HashSet<Guid>(streams.Count);
+        foreach (var stream in streams)
+        {
+            ArgumentNullException.ThrowIfNull(stream, nameof(streams));
+            if (!seen.Add(stream.StreamId.Value))
+            {
+                throw new ArgumentException($"Stream {stream.StreamId} appears twice in one bulk import.", nameof(streams));
+            }
+        }
+
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var committing = false;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+            DateTimeOffset now;
+            long txId;
+            await using (var command = new NpgsqlCommand(_sql.BulkImportStart, connection, transaction))
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                now = reader.GetFieldValue<DateTimeOffset>(0);
+                txId = reader.GetInt64(1);
+            }
+
+            // Streams first, in the order appends take their locks: a concurrent append creating
+            // one of these streams makes this import fail instead of deadlocking with it.
+            await CopyStreamsAsync(connection, streams, now, cancellationToken).ConfigureAwait(false);
+            var events = await CopyEventsAsync(connection, streams, now, txId, cancellationToken).ConfigureAwait(false);
+
+            committing = true;
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            return new BulkImportResult(streams.Count, events, now);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw await DescribeExistingStreamAsync(streams, ex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "bulk importing streams") is { } mapped)
+        {
+            throw mapped is EventStoreUnavailableException && committing
+                ? new EventStoreUnavailableException(
+                    "The connection failed while committing a bulk import; it may or may not have committed. "
+                    + "Check one of its streams with GetStreamStateAsync before retrying.", outcomeUnknown: true, ex)
+                : mapped;
+        }
+    }
+
+    private async Task CopyStreamsAsync(NpgsqlConnection connection, IReadOnlyCollection<BulkImportStream> streams, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportStreams, cancellationToken).ConfigureAwait(false);
+        foreach (var stream in streams)
+        {
+            var count = stream.Events?.Count ?? 0;
+            if (count == 0)
+            {
+                throw new ArgumentException($"Stream {stream.StreamId} of the bulk import has no events.", nameof(streams));
+            }
+
+            await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(stream.StreamId.Value, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            if (stream.StreamType is null)
+            {
+                await writer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await writer.WriteAsync(stream.StreamType, NpgsqlDbType.Varchar, cancellationToken).ConfigureAwait(false);
+            }
+
+            await writer.WriteAsync(count, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+        }
+
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> CopyEventsAsync(NpgsqlConnection connection, IReadOnlyCollection<BulkImportStream> streams, DateTimeOffset now,
+        long txId, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        await using var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportEvents, cancellationToken).ConfigureAwait(false);
+        foreach (var stream in streams)
+        {
+            // The same checks as an append: registered types, size limits, JSON that jsonb accepts.
+            var serialized = _serializer.SerializeAppend(stream.StreamId, stream.Events,
+                stream.StreamType is null ? null : new AppendOptions { StreamType = stream.StreamType });
+            for (var i = 0; i < serialized.Length; i++)
+            {
+                await WriteEventRowAsync(writer, stream.StreamId.Value, i + 1, serialized[i], now, txId, cancellationToken).ConfigureAwait(false);
+            }
+
+            total += serialized.Length;
+        }
+
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return total;
+    }
+
+    private static async Task WriteEventRowAsync(NpgsqlBinaryImporter writer, Guid streamId, int version, SerializedEvent e, DateTimeOffset now,
+        long txId, CancellationToken cancellationToken)
+    {
+        await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(e.EventId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(streamId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(e.EventType, NpgsqlDbType.Varchar, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(version, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(e.Data, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(e.Metadata ?? EmptyJsonObject, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+        if (e.CreatedBy is { } createdBy)
+        {
+            await writer.WriteAsync(createdBy, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await writer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await writer.WriteAsync(txId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(e.SchemaVersion, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly byte[] EmptyJsonObject = "{}"u8.ToArray();
+
+    /// <summary>After a unique violation: names a stream of the import that exists, with its version.</summary>
+    private async Task<Exception> DescribeExistingStreamAsync(IReadOnlyCollection<BulkImportStream> streams, PostgresException violation,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = _dataSource.CreateCommand(_sql.FirstExistingStream);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(s => s.StreamId.Value)] });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new WrongExpectedVersionException(new StreamId(reader.GetGuid(0)), ExpectedVersion.NoStream,
+                    new StreamVersion(reader.GetInt32(1)), violation);
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // Only the description failed; report the violation itself below.
+        }
+
+        return new WrongExpectedVersionException(streams.First().StreamId, ExpectedVersion.NoStream, actualVersion: null, violation);
+    }
+}
