@@ -19,7 +19,7 @@ internal static class MicroBenchmarks
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(6))
             .AddDiagnoser(MemoryDiagnoser.Default)
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-        BenchmarkSwitcher.FromTypes([typeof(Micro.SerializationBenchmarks), typeof(Micro.StoreAllocationBenchmarks)])
+        BenchmarkSwitcher.FromTypes([typeof(Micro.SerializationBenchmarks), typeof(Micro.UpcastingBenchmarks), typeof(Micro.ApplyDispatchBenchmarks), typeof(Micro.StoreAllocationBenchmarks)])
             .Run(args.Length == 0 ? ["--filter", "*"] : args, config);
     }
 }
