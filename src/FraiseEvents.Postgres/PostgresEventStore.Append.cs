@@ -35,33 +35,7 @@ public sealed partial class PostgresEventStore
             sent = true;
             await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
             await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            var status = reader.GetInt32(0);
-            switch (status)
-            {
-                case Appended or AlreadyAppended:
-                    var positions = reader.GetFieldValue<long[]>(2);
-                    var globalPositions = new GlobalPosition[positions.Length];
-                    for (var i = 0; i < positions.Length; i++)
-                    {
-                        globalPositions[i] = new GlobalPosition(positions[i]);
-                    }
-
-                    return new AppendResult(
-                        new StreamVersion(reader.GetInt32(1)),
-                        globalPositions,
-                        new LogPosition(reader.GetInt64(3), positions[^1]),
-                        reader.GetFieldValue<DateTimeOffset>(4),
-                        wasAlreadyAppended: status == AlreadyAppended);
-                case WrongExpectedVersion:
-                    throw new WrongExpectedVersionException(streamId, expectedVersion,
-                        reader.IsDBNull(1) ? null : new StreamVersion(reader.GetInt32(1)));
-                case EventIdConflict:
-                    throw new IdempotencyConflictException(streamId, EventIds(serialized));
-                case StreamTypeMismatch:
-                    throw new StreamTypeMismatchException(streamId, options?.StreamType ?? "", reader.IsDBNull(5) ? null : reader.GetString(5));
-                default:
-                    throw new InvalidOperationException($"try_append_events returned unknown status {status}; the schema is newer than this library.");
-            }
+            return ResultOf(AppendOutcome.Read(reader), streamId, expectedVersion, serialized, options);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
         {
@@ -70,6 +44,51 @@ public sealed partial class PostgresEventStore
     }
 
     private static Guid[] EventIds(SerializedEvent[] events) => [.. events.Select(e => e.EventId)];
+
+    /// <summary>The append's result, or the typed exception its status stands for (nothing was written then).</summary>
+    private static AppendResult ResultOf(in AppendOutcome outcome, StreamId streamId, ExpectedVersion expectedVersion,
+        SerializedEvent[] events, AppendOptions? options)
+    {
+        switch (outcome.Status)
+        {
+            case Appended or AlreadyAppended:
+                var positions = outcome.GlobalPositions!; // always returned with these statuses
+                var globalPositions = new GlobalPosition[positions.Length];
+                for (var i = 0; i < positions.Length; i++)
+                {
+                    globalPositions[i] = new GlobalPosition(positions[i]);
+                }
+
+                return new AppendResult(outcome.StreamVersion!.Value, globalPositions, // always returned with these statuses
+                    new LogPosition(outcome.TransactionId, positions[^1]), outcome.CreatedAt, wasAlreadyAppended: outcome.Status == AlreadyAppended);
+            case WrongExpectedVersion:
+                throw new WrongExpectedVersionException(streamId, expectedVersion, outcome.StreamVersion);
+            case EventIdConflict:
+                throw new IdempotencyConflictException(streamId, EventIds(events));
+            case StreamTypeMismatch:
+                throw new StreamTypeMismatchException(streamId, options?.StreamType ?? "", outcome.StreamType);
+            default:
+                throw new InvalidOperationException($"try_append_events returned unknown status {outcome.Status}; the schema is newer than this library.");
+        }
+    }
+
+    /// <summary>The row <c>try_append_events</c> returns.</summary>
+    private readonly record struct AppendOutcome(int Status, StreamVersion? StreamVersion, long[]? GlobalPositions, long TransactionId,
+        DateTimeOffset CreatedAt, string? StreamType)
+    {
+        public static AppendOutcome Read(NpgsqlDataReader reader)
+        {
+            var status = reader.GetInt32(0);
+            var succeeded = status is Appended or AlreadyAppended;
+            return new AppendOutcome(
+                status,
+                reader.IsDBNull(1) ? null : new StreamVersion(reader.GetInt32(1)),
+                succeeded ? reader.GetFieldValue<long[]>(2) : null,
+                succeeded ? reader.GetInt64(3) : 0,
+                succeeded ? reader.GetFieldValue<DateTimeOffset>(4) : default,
+                reader.IsDBNull(5) ? null : reader.GetString(5));
+        }
+    }
 
     private static void AddAppendParameters(NpgsqlParameterCollection parameters, StreamId streamId, ExpectedVersion expectedVersion,
         SerializedEvent[] events, string? streamType)

@@ -86,23 +86,11 @@ public sealed partial class PostgresEventStore : ISnapshotStore
             await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
 
             sent = true;
-            int status;
-            AppendResult? result = null;
-            StreamVersion? actual;
-            string? actualType;
+            AppendOutcome outcome;
             await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                status = reader.GetInt32(0);
-                actual = reader.IsDBNull(1) ? null : new StreamVersion(reader.GetInt32(1));
-                actualType = reader.IsDBNull(5) ? null : reader.GetString(5);
-                if (status is Appended or AlreadyAppended)
-                {
-                    var positions = reader.GetFieldValue<long[]>(2);
-                    result = new AppendResult(actual!.Value, [.. positions.Select(p => new GlobalPosition(p))], // stream_version is set on success
-                        new LogPosition(reader.GetInt64(3), positions[^1]), reader.GetFieldValue<DateTimeOffset>(4),
-                        wasAlreadyAppended: status == AlreadyAppended);
-                }
+                outcome = AppendOutcome.Read(reader);
 
                 // The snapshot statement's outcome (and the transaction's) is only known once every result is read.
                 while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
@@ -110,14 +98,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
                 }
             }
 
-            return status switch
-            {
-                Appended or AlreadyAppended => result!, // set above for these statuses
-                WrongExpectedVersion => throw new WrongExpectedVersionException(streamId, expectedVersion, actual),
-                EventIdConflict => throw new IdempotencyConflictException(streamId, EventIds(serialized)),
-                StreamTypeMismatch => throw new StreamTypeMismatchException(streamId, options?.StreamType ?? "", actualType),
-                _ => throw new InvalidOperationException($"try_append_events returned unknown status {status}; the schema is newer than this library."),
-            };
+            return ResultOf(outcome, streamId, expectedVersion, serialized, options);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
         {
