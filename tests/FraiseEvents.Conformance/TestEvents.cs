@@ -14,6 +14,15 @@ public sealed record NotRegistered(string Value);
 
 public static class TestEvents
 {
+    /// <summary>Options with every test event registered, then <paramref name="configure"/> applied.</summary>
+    public static EventStoreOptions Options(Action<EventStoreOptions>? configure = null)
+    {
+        var options = new EventStoreOptions();
+        RegisterAll(options);
+        configure?.Invoke(options);
+        return options;
+    }
+
     public static void RegisterAll(EventStoreOptions options)
     {
         options.Events.Register<UserCreated>();

@@ -66,7 +66,7 @@ public sealed class SchemaTests : PostgresFixture
             }
         }
 
-        await using var store = new PostgresEventStore(database.DataSource, TestOptions(),
+        await using var store = new PostgresEventStore(database.DataSource, TestEvents.Options(),
             new PostgresEventStoreOptions { ApplyMigrationsOnStartup = false });
         await store.InitializeAsync();
         var result = await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(1));
@@ -90,12 +90,12 @@ public sealed class SchemaTests : PostgresFixture
     [Test]
     public async Task A_store_that_may_not_migrate_refuses_a_missing_or_outdated_schema_and_says_what_to_do()
     {
-        var missing = new PostgresEventStore(Database.DataSource, TestOptions(),
+        var missing = new PostgresEventStore(Database.DataSource, TestEvents.Options(),
             new PostgresEventStoreOptions { Schema = NewSchemaName(), ApplyMigrationsOnStartup = false });
         var outdated = await NewStoreAsync();
         var latest = outdated.Migrations.All[^1].Version;
         await Database.ExecuteAsync($"DELETE FROM {outdated.Schema}.tb_schema_migrations WHERE version > 1");
-        var outdatedReopened = new PostgresEventStore(Database.DataSource, TestOptions(),
+        var outdatedReopened = new PostgresEventStore(Database.DataSource, TestEvents.Options(),
             new PostgresEventStoreOptions { Schema = outdated.Schema, ApplyMigrationsOnStartup = false });
 
         var missingError = Assert.ThrowsAsync<EventStoreConfigurationException>(() => missing.InitializeAsync());
@@ -141,13 +141,6 @@ public sealed class SchemaTests : PostgresFixture
         var actual = await Database.ScalarAsync<long>("SELECT (pg_control_system()).system_identifier");
 
         Assert.That(recorded, Is.EqualTo(actual));
-    }
-
-    private static EventStoreOptions TestOptions()
-    {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
-        return options;
     }
 
     private static async Task<StreamId> AppendOne(IEventStore store)

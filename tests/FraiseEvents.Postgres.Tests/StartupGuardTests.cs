@@ -36,10 +36,10 @@ public sealed class StartupGuardTests : PostgresFixture
         var restoredEventPosition = await SimulateRestoreWithTransactionIdsFromTheFuture(original.Schema, 9_000_000_000);
         var checkpoint = new LogPosition(9_000_000_000, restoredEventPosition);
 
-        var blocked = await ReopenAsync(original.Schema);
+        var blocked = Reopen(original.Schema);
         var error = Assert.ThrowsAsync<EventStoreConfigurationException>(() => blocked.InitializeAsync());
         await Database.ExecuteAsync($"SELECT {original.Schema}.rebase_transaction_ids()");
-        var rebased = await ReopenAsync(original.Schema);
+        var rebased = Reopen(original.Schema);
         var appended = await rebased.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(1));
         var afterCheckpoint = await rebased.ReadAllAsync(checkpoint).ToListAsync();
 
@@ -54,7 +54,7 @@ public sealed class StartupGuardTests : PostgresFixture
         var store = await NewStoreAsync();
         await Database.ExecuteAsync($"UPDATE {store.Schema}.tb_store_info SET system_identifier = 1, timeline_id = 7");
 
-        var moved = await ReopenAsync(store.Schema);
+        var moved = Reopen(store.Schema);
         await moved.InitializeAsync();
 
         var recorded = await Database.ScalarAsync<long>($"SELECT system_identifier FROM {store.Schema}.tb_store_info");
@@ -78,13 +78,6 @@ public sealed class StartupGuardTests : PostgresFixture
             """);
     }
 
-    private async Task<PostgresEventStore> ReopenAsync(string schema) =>
-        await Task.FromResult(new PostgresEventStore(Database.DataSource, Options(), new PostgresEventStoreOptions { Schema = schema }));
-
-    private static EventStoreOptions Options()
-    {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
-        return options;
-    }
+    private PostgresEventStore Reopen(string schema) =>
+        new(Database.DataSource, TestEvents.Options(), new PostgresEventStoreOptions { Schema = schema });
 }

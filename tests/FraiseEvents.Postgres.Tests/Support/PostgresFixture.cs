@@ -31,9 +31,7 @@ public abstract class PostgresFixture
     protected async Task<PostgresEventStore> NewStoreAsync(Action<EventStoreOptions>? configure = null, string? schema = null,
         Action<PostgresEventStoreOptions>? configurePostgres = null)
     {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
-        configure?.Invoke(options);
+        var options = TestEvents.Options(configure);
         var postgresOptions = new PostgresEventStoreOptions { Schema = schema ?? NewSchemaName() };
         configurePostgres?.Invoke(postgresOptions);
         var store = new PostgresEventStore(Database.DataSource, options, postgresOptions);

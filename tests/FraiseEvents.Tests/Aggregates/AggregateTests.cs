@@ -12,8 +12,7 @@ public sealed class AggregateTests
 {
     private static InMemoryEventStore NewStore()
     {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
+        var options = TestEvents.Options();
         return new InMemoryEventStore(options);
     }
 
@@ -100,8 +99,7 @@ public sealed class AggregateTests
     [Test]
     public async Task Time_travel_works_over_a_store_without_server_side_time_filtering()
     {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
+        var options = TestEvents.Options();
         var store = new PlainStore(new InMemoryEventStore(options, new SteppingClock()));
         var users = new AggregateRepository<UserAggregate>(store, i => new UserAggregate(i));
         var user = users.Create(StreamId.New());

@@ -10,8 +10,7 @@ public sealed class InMemoryAggregateContract : AggregateContract
 {
     protected override Task<IEventStore> CreateStoreAsync()
     {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
+        var options = TestEvents.Options();
         return Task.FromResult<IEventStore>(new InMemoryEventStore(options));
     }
 }

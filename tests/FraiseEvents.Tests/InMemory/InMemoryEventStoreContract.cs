@@ -9,9 +9,7 @@ public sealed class InMemoryEventStoreContract : EventStoreContract
 {
     protected override Task<IEventStore> CreateStoreAsync(Action<EventStoreOptions>? configure = null)
     {
-        var options = new EventStoreOptions();
-        TestEvents.RegisterAll(options);
-        configure?.Invoke(options);
+        var options = TestEvents.Options(configure);
         return Task.FromResult<IEventStore>(new InMemoryEventStore(options));
     }
 }
