@@ -9,6 +9,7 @@ const string Usage = """
       --smoke          every scenario once at a tiny size (CI)
       --reps N         repetitions per library (default 3)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)
+      --only NAME      run one library only ("FraiseEvents", "Marten Quick", "Marten Rich", "raw Npgsql"), to profile it
       --profile        where an append's time goes: client and server CPU, WAL bytes per append
       --micro          BenchmarkDotNet micro-benchmarks with MemoryDiagnoser instead (serialization, S8 per operation)
 
@@ -21,6 +22,7 @@ var micro = false;
 var profile = false;
 var repetitions = 3;
 var output = "benchmark-results";
+string? only = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -30,6 +32,7 @@ for (var i = 0; i < args.Length; i++)
         case "--profile": profile = true; break;
         case "--reps": repetitions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": output = args[++i]; break;
+        case "--only": only = args[++i]; break;
         case "-h" or "--help": Console.WriteLine(Usage); return 0;
         default:
             if (micro)
@@ -73,7 +76,7 @@ if (smoke)
     repetitions = 1;
 }
 
-var options = new RunnerOptions(connectionString, scenarios, smoke, repetitions, output);
+var options = new RunnerOptions(connectionString, scenarios, smoke, repetitions, output, only);
 Console.WriteLine($"Running {(smoke ? "a smoke run" : $"{repetitions} interleaved repetitions")} on {Environment.ProcessorCount} cores…");
 var records = await Runner.RunAsync(options, Console.Out);
 var rows = Report.Summarize(records);

@@ -6,7 +6,7 @@ using JasperFx.Events;
 namespace FraiseEvents.Benchmarks;
 
 /// <summary>What to run.</summary>
-internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory);
+internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory, string? Only = null);
 
 /// <summary>One number of one run: which scenario row, which library, which repetition.</summary>
 internal sealed record RunRecord(string ScenarioId, string Row, string Unit, bool HigherIsBetter, string Subject, int Repetition, double Value);
@@ -65,6 +65,11 @@ internal static class Runner
             if (scenario.HasRawLimit)
             {
                 subjects.Add((Raw, cs => new RawNpgsqlSubject(cs)));
+            }
+
+            if (options.Only is { } only)
+            {
+                subjects.RemoveAll(s => !s.Name.Equals(only, StringComparison.OrdinalIgnoreCase));
             }
 
             for (var rep = 1; rep <= options.Repetitions; rep++)
