@@ -27,13 +27,15 @@ public sealed partial class PostgresEventStore
         var sent = false;
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(_sql.Append, connection);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.Append, connection);
             AddAppendParameters(command.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
 
             sent = true;
-            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             return ResultOf(AppendOutcome.Read(reader), streamId, expectedVersion, serialized, options);
         }

@@ -48,14 +48,17 @@ public sealed partial class PostgresEventStore
         var committing = false;
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionDisposal = transaction.ConfigureAwait(false);
 
             DateTimeOffset now;
             long txId;
-            await using (var command = new NpgsqlCommand(_sql.BulkImportStart, connection, transaction))
+            using (var command = new NpgsqlCommand(_sql.BulkImportStart, connection, transaction))
             {
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerDisposal = reader.ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 now = reader.GetFieldValue<DateTimeOffset>(0);
                 txId = reader.GetInt64(1);
@@ -87,7 +90,8 @@ public sealed partial class PostgresEventStore
     private async Task CopyStreamsAsync(NpgsqlConnection connection, IReadOnlyCollection<BulkImportStream> streams, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        await using var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportStreams, cancellationToken).ConfigureAwait(false);
+        var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportStreams, cancellationToken).ConfigureAwait(false);
+        await using var writerDisposal = writer.ConfigureAwait(false);
         foreach (var stream in streams)
         {
             var count = stream.Events?.Count ?? 0;
@@ -119,7 +123,8 @@ public sealed partial class PostgresEventStore
         long txId, CancellationToken cancellationToken)
     {
         long total = 0;
-        await using var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportEvents, cancellationToken).ConfigureAwait(false);
+        var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportEvents, cancellationToken).ConfigureAwait(false);
+        await using var writerDisposal = writer.ConfigureAwait(false);
         foreach (var stream in streams)
         {
             // The same checks as an append: registered types, size limits, JSON that jsonb accepts.
@@ -169,9 +174,10 @@ public sealed partial class PostgresEventStore
     {
         try
         {
-            await using var command = _dataSource.CreateCommand(_sql.FirstExistingStream);
+            using var command = _dataSource.CreateCommand(_sql.FirstExistingStream);
             command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(s => s.StreamId.Value)] });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return new WrongExpectedVersionException(new StreamId(reader.GetGuid(0)), ExpectedVersion.NoStream,

@@ -54,7 +54,8 @@ public sealed partial class PostgresEventStore
                 }
             }
 
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
             if (!_options.ApplyMigrationsOnStartup)
             {
                 await CheckSchemaVersionAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -70,7 +71,7 @@ public sealed partial class PostgresEventStore
 
     private async Task CheckSchemaVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_sql.SchemaVersion, connection);
+        using var command = new NpgsqlCommand(_sql.SchemaVersion, connection);
         var version = (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!; // coalesce() is never null
         if (version < MigrationScripts.LatestVersion)
         {
@@ -84,9 +85,10 @@ public sealed partial class PostgresEventStore
     private async Task RunGuardsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         bool originChanged;
-        await using (var command = new NpgsqlCommand(_sql.VerifyStore, connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        using (var command = new NpgsqlCommand(_sql.VerifyStore, connection))
         {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var nextTxId = reader.GetInt64(0);
             long? maxTxId = reader.IsDBNull(1) ? null : reader.GetInt64(1);
@@ -128,7 +130,7 @@ public sealed partial class PostgresEventStore
 
         if (originChanged)
         {
-            await using var acknowledge = new NpgsqlCommand(_sql.AcknowledgeOrigin, connection);
+            using var acknowledge = new NpgsqlCommand(_sql.AcknowledgeOrigin, connection);
             await acknowledge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -30,8 +30,9 @@ public sealed partial class PostgresEventStore
     private async IAsyncEnumerable<RecordedEvent> ReadStreamRowsAsync(StreamId streamId, string sql, string operation,
         [EnumeratorCancellation] CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
-        await using var query = await StartQueryAsync(sql, operation, cancellationToken,
+        var query = await StartQueryAsync(sql, operation, cancellationToken,
             [new NpgsqlParameter<Guid> { TypedValue = streamId.Value }, .. parameters]).ConfigureAwait(false);
+        await using var queryDisposal = query.ConfigureAwait(false);
 
         var any = false;
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -54,10 +55,11 @@ public sealed partial class PostgresEventStore
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        await using var query = await StartQueryAsync(_sql.ReadAll, "reading the global log", cancellationToken,
+        var query = await StartQueryAsync(_sql.ReadAll, "reading the global log", cancellationToken,
             new NpgsqlParameter<long> { TypedValue = after.TransactionId },
             new NpgsqlParameter<long> { TypedValue = after.GlobalPosition },
             new NpgsqlParameter<int> { TypedValue = maxCount }).ConfigureAwait(false);
+        await using var queryDisposal = query.ConfigureAwait(false);
 
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -28,8 +28,10 @@ public sealed partial class PostgresEventStore
             ids[i++] = streamId.Value;
         }
 
-        await using var query = await StartQueryAsync(_sql.ReadStreams, $"reading {ids.Length} streams", cancellationToken,
+        var query = await StartQueryAsync(_sql.ReadStreams, $"reading {ids.Length} streams", cancellationToken,
             new NpgsqlParameter<Guid[]> { TypedValue = ids }).ConfigureAwait(false);
+
+        await using var queryDisposal = query.ConfigureAwait(false);
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_serializer.Deserialize(ReadStoredEvent(query.Reader)) is { } recorded)

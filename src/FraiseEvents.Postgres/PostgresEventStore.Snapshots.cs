@@ -13,14 +13,16 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(_sql.ReadSnapshot, connection);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.ReadSnapshot, connection);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = schemaVersion });
             command.Parameters.Add(Nullable(NpgsqlDbType.Integer, maxVersion is { } max ? ClampVersion(max.Value) : null));
             command.Parameters.Add(Nullable(NpgsqlDbType.TimestampTz, asOf?.ToUniversalTime()));
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return null;
@@ -42,8 +44,9 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(_sql.WriteSnapshot, connection);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.WriteSnapshot, connection);
             AddSnapshotParameters(command.Parameters, streamId, snapshot);
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -74,8 +77,9 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         var sent = false;
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var batch = new NpgsqlBatch(connection);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var batch = new NpgsqlBatch(connection);
             var append = new NpgsqlBatchCommand(_sql.Append);
             AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
             var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
@@ -87,7 +91,8 @@ public sealed partial class PostgresEventStore : ISnapshotStore
 
             sent = true;
             AppendOutcome outcome;
-            await using (var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false))
+            var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
                 await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                 outcome = AppendOutcome.Read(reader);

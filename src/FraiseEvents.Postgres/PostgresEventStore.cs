@@ -73,11 +73,13 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(_sql.StreamState, connection);
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.StreamState, connection);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return null;

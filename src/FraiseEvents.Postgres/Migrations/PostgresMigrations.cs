@@ -27,10 +27,12 @@ public sealed class PostgresMigrations
     /// <returns>The migrations this call applied; empty when the schema was already up to date.</returns>
     public async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionDisposal = transaction.ConfigureAwait(false);
 
-        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "fraiseevents:migrations:" + _schema });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -64,14 +66,15 @@ public sealed class PostgresMigrations
     /// <summary>The versions recorded as applied in the store's schema (empty when none).</summary>
     public async Task<IReadOnlyList<int>> GetAppliedVersionsAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
         var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
         return [.. applied.Order()];
     }
 
     private async Task<bool> SchemaExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", connection, transaction);
+        using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!; // EXISTS is never null
     }
@@ -79,15 +82,16 @@ public sealed class PostgresMigrations
     private async Task<HashSet<int>> ReadAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var applied = new HashSet<int>();
-        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+        using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
         exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _quotedSchema + ".tb_schema_migrations" });
         if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) // IS NOT NULL is never null
         {
             return applied;
         }
 
-        await using var command = new NpgsqlCommand($"SELECT version FROM {_quotedSchema}.tb_schema_migrations", connection, transaction);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = new NpgsqlCommand($"SELECT version FROM {_quotedSchema}.tb_schema_migrations", connection, transaction);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             applied.Add(reader.GetInt32(0));
@@ -98,7 +102,7 @@ public sealed class PostgresMigrations
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }
