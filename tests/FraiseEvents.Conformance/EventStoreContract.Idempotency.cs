@@ -46,6 +46,26 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
+    public async Task Retrying_part_of_a_committed_batch_on_its_own_is_recognised_too()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        var events = TestEvents.Batch(3);
+        var first = await store.AppendAsync(streamId, ExpectedVersion.NoStream, events);
+
+        var head = await store.AppendAsync(streamId, ExpectedVersion.NoStream, events[..1]);
+        var tail = await store.AppendAsync(streamId, ExpectedVersion.Exactly(1), events[1..]);
+        var last = await store.AppendAsync(streamId, ExpectedVersion.Any, events[2..]);
+
+        Assert.That(new[] { head, tail, last }.Select(r => r.WasAlreadyAppended), Is.All.True);
+        Assert.That(head.GlobalPositions, Is.EqualTo(first.GlobalPositions.Take(1)));
+        Assert.That(tail.GlobalPositions, Is.EqualTo(first.GlobalPositions.Skip(1)));
+        Assert.That(last.NextExpectedVersion, Is.EqualTo(new StreamVersion(3)));
+        Assert.That(head.NextExpectedVersion, Is.EqualTo(new StreamVersion(1)), "each retry reports where its own events are");
+        Assert.That(await ReadStream(store, streamId), Has.Count.EqualTo(3));
+    }
+
+    [Test]
     public async Task Reusing_an_event_id_for_different_content_is_a_conflict_and_writes_nothing()
     {
         var store = await CreateStoreAsync();
