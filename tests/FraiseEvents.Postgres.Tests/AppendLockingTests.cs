@@ -50,13 +50,8 @@ public sealed class AppendLockingTests : PostgresFixture
     [Test]
     public async Task A_stale_append_fails_at_once_while_another_writer_holds_the_stream()
     {
-        var schema = NewSchemaName();
-        var store = await NewStoreAsync(schema: schema);
-        var streamId = StreamId.New();
-        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2));
-        await using var holder = await Database.DataSource.OpenConnectionAsync();
-        await using var holding = await holder.BeginTransactionAsync();
-        Assert.That(await TryAppendAsync(holder, holding, schema, streamId, 2), Is.EqualTo((0, 3)), "the holder appends and keeps the stream locked");
+        await using var held = await HoldStreamAtVersionThreeAsync();
+        var (schema, streamId) = (held.Schema, held.StreamId);
 
         await using var loser = await Database.DataSource.OpenConnectionAsync();
         var append = TryAppendAsync(loser, null, schema, streamId, 1);
@@ -64,19 +59,14 @@ public sealed class AppendLockingTests : PostgresFixture
 
         Assert.That(append.IsCompleted, Is.True, "an expectation that committed data contradicts must not queue behind the holder's commit");
         Assert.That(await append, Is.EqualTo((2, 2)), "wrong expected version, with the committed version");
-        await holding.CommitAsync();
+        await held.Transaction.CommitAsync();
     }
 
     [Test]
     public async Task Writers_racing_for_the_version_being_written_wait_for_it_together_then_fail()
     {
-        var schema = NewSchemaName();
-        var store = await NewStoreAsync(schema: schema);
-        var streamId = StreamId.New();
-        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2));
-        await using var holder = await Database.DataSource.OpenConnectionAsync();
-        await using var holding = await holder.BeginTransactionAsync();
-        Assert.That(await TryAppendAsync(holder, holding, schema, streamId, 2), Is.EqualTo((0, 3)));
+        await using var held = await HoldStreamAtVersionThreeAsync();
+        var (schema, streamId) = (held.Schema, held.StreamId);
 
         await using var first = await Database.DataSource.OpenConnectionAsync();
         await using var second = await Database.DataSource.OpenConnectionAsync();
@@ -88,9 +78,31 @@ public sealed class AppendLockingTests : PostgresFixture
 
         Assert.That(racers.Any(r => r.IsCompleted), Is.False, "the committed version matches, so both must wait for the holder");
         Assert.That(waits, Is.EqualTo(2), "both wait in shared mode, side by side, not one behind the other on the stream lock");
-        await holding.CommitAsync();
+        await held.Transaction.CommitAsync();
         Assert.That(await Task.WhenAll(racers), Is.All.EqualTo((2, 3)), "once the holder commits, both have lost to it");
         Assert.That(await TryAppendAsync(first, null, schema, streamId, 3), Is.EqualTo((0, 4)), "and the stream goes on");
+    }
+
+    /// <summary>A stream of two events, and an open transaction that has appended its third and so holds it.</summary>
+    private async Task<HeldStream> HoldStreamAtVersionThreeAsync()
+    {
+        var schema = NewSchemaName();
+        var store = await NewStoreAsync(schema: schema);
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2));
+        var connection = await Database.DataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        Assert.That(await TryAppendAsync(connection, transaction, schema, streamId, 2), Is.EqualTo((0, 3)), "the holder appends and keeps the stream locked");
+        return new HeldStream(schema, streamId, connection, transaction);
+    }
+
+    private sealed record HeldStream(string Schema, StreamId StreamId, NpgsqlConnection Connection, NpgsqlTransaction Transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
     }
 
     private static async Task<(int Status, int Version)> TryAppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema,
