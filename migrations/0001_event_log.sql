@@ -29,21 +29,23 @@ ON CONFLICT (id) DO NOTHING;
 
 -- The transaction id stamped on every event: the writing transaction's xid8 plus the store's offset.
 -- bigint rather than xid8 so that every driver can read it.
+-- PL/pgSQL, like fe_safe_tx below: a SQL function that sets search_path cannot be inlined, and
+-- then plans its body on every call (~20-70 µs); PL/pgSQL keeps the plan.
 CREATE OR REPLACE FUNCTION fe_current_tx() RETURNS bigint
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path FROM CURRENT
-AS $$ SELECT pg_current_xact_id()::text::bigint + tx_offset FROM tb_store_info WHERE id = 1 $$;
+AS $$ BEGIN RETURN (SELECT pg_current_xact_id()::text::bigint + tx_offset FROM tb_store_info WHERE id = 1); END $$;
 
 -- Every transaction below this value has ended: events with a smaller tx_id can no longer appear.
 -- Consumers read only below it, so an event committed late is never skipped.
 CREATE OR REPLACE FUNCTION fe_safe_tx() RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
-AS $$ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint + tx_offset FROM tb_store_info WHERE id = 1 $$;
+AS $$ BEGIN RETURN (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint + tx_offset FROM tb_store_info WHERE id = 1); END $$;
 
--- One row per stream: appends lock this row, so concurrent writers to one stream queue here and
--- writers to different streams never wait for each other. fillfactor leaves room for HOT updates
--- of the version on every append.
+-- One row per stream: its current version, read and updated by every append under the stream's
+-- lock (an advisory lock, see try_append_events in 0002), so writers to different streams never
+-- wait for each other. fillfactor leaves room for HOT updates of the version on every append.
 CREATE TABLE IF NOT EXISTS tb_streams (
     stream_id   uuid         PRIMARY KEY,
     stream_type varchar(100) CHECK (stream_type <> ''),

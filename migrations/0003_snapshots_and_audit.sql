@@ -76,9 +76,15 @@ CREATE OR REPLACE FUNCTION get_snapshot(
     p_as_of          timestamptz DEFAULT NULL)
 RETURNS TABLE (snapshot_version integer, snapshot_data jsonb, schema_version integer, created_at timestamptz,
                version_created_at timestamptz)
-LANGUAGE sql STABLE
+-- PL/pgSQL rather than SQL, here and in get_events_at: a SQL function that sets search_path is
+-- not inlined and plans its body on every call (0.16 against 0.06 ms per lookup); PL/pgSQL keeps
+-- the plan, and these look rows up by key, where the generic plan is the right one.
+LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT s.snapshot_version, s.snapshot_data, s.schema_version, s.created_at, s.version_created_at
     FROM tb_snapshots s
     JOIN tb_events e ON e.stream_id = s.stream_id AND e.event_version = s.snapshot_version
@@ -87,7 +93,8 @@ AS $$
       AND (p_max_version IS NULL OR s.snapshot_version <= p_max_version)
       AND (p_as_of IS NULL OR e.created_at <= p_as_of)
     ORDER BY s.snapshot_version DESC
-    LIMIT 1
+    LIMIT 1;
+END
 $$;
 
 -- A stream as it was at p_as_of: its events with created_at <= p_as_of. created_at never
@@ -99,16 +106,20 @@ CREATE OR REPLACE FUNCTION get_events_at(
 RETURNS TABLE (event_type text, event_version integer, event_data jsonb, created_at timestamptz,
                id uuid, metadata jsonb, created_by uuid, global_position bigint, schema_version integer,
                tx_id bigint, stream_id uuid)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT e.event_type::text, e.event_version, e.event_data, e.created_at,
            e.id, e.metadata, e.created_by, e.global_position, e.schema_version, e.tx_id, e.stream_id
     FROM tb_events e
     WHERE e.stream_id = p_stream_id
       AND e.event_version >= coalesce(p_from_version, 1)
       AND e.created_at <= p_as_of
-    ORDER BY e.event_version
+    ORDER BY e.event_version;
+END
 $$;
 
 -- "Everything user X did between T1 and T2", newest first, paged by keyset: this index serves the
