@@ -59,6 +59,36 @@ public sealed class FailureTests : PostgresFixture
     }
 
     [Test]
+    public async Task A_reply_lost_after_the_commit_reports_an_unknown_outcome_and_the_retry_is_recognised()
+    {
+        var target = new NpgsqlConnectionStringBuilder(Database.ConnectionString);
+        await using var proxy = ReplyDroppingProxy.Start(target.Host!, target.Port);
+        // One physical connection, never reset: after the warm-up the append's statement is
+        // prepared on it, so the append is one exchange and its reply is the first thing dropped.
+        var throughProxy = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
+        {
+            Host = "127.0.0.1", Port = proxy.Port, MaxPoolSize = 1, NoResetOnClose = true,
+        };
+        var schema = NewSchemaName();
+        await using var store = PostgresEventStore.Create(throughProxy.ConnectionString, TestEvents.RegisterAll,
+            postgres => postgres.Schema = schema);
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(1));
+        var events = TestEvents.Batch(2);
+
+        proxy.DropNextReply();
+        var error = Assert.ThrowsAsync<EventStoreUnavailableException>(() => store.AppendAsync(streamId, ExpectedVersion.Exactly(1), events));
+        var retry = await store.AppendAsync(streamId, ExpectedVersion.Exactly(1), events);
+
+        Assert.That(proxy.ReplyDropped.Task.IsCompleted, Is.True, "the proxy dropped the append's reply");
+        Assert.That(error!.OutcomeUnknown, Is.True, "the append was sent; only the server knows whether it committed");
+        Assert.That(retry.WasAlreadyAppended, Is.True, "it had committed: the retry finds its events and writes nothing");
+        Assert.That(retry.NextExpectedVersion, Is.EqualTo(new StreamVersion(3)));
+        Assert.That((await store.ReadStreamAsync(streamId).ToListAsync()).Select(e => e.EventId).Skip(1),
+            Is.EqualTo(events.Select(e => e.EventId)), "each event once, in order");
+    }
+
+    [Test]
     public async Task A_read_of_a_missing_schema_says_to_apply_the_migrations()
     {
         await using var store = new PostgresEventStore(Database.DataSource, postgresOptions: new PostgresEventStoreOptions { Schema = NewSchemaName() });
@@ -75,7 +105,9 @@ public sealed class FailureTests : PostgresFixture
         for (var attempt = 0; attempt < 200; attempt++)
         {
             await using var command = Database.DataSource.CreateCommand(
-                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 LIMIT 1");
+                // This database only: fixtures in other databases use the same schema names, and their
+                // appends wait for locks too (writers racing on one stream).
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 LIMIT 1");
             command.Parameters.Add(new NpgsqlParameter { Value = $"%{schema}\".try_append_events%" });
             if (await command.ExecuteScalarAsync() is int pid)
             {
