@@ -3,10 +3,36 @@ using FraiseEvents.Benchmarks.Subjects;
 
 namespace FraiseEvents.Benchmarks.Scenarios;
 
-/// <summary>Read scenarios load their data through the library's own bulk path, then vacuum, untimed.</summary>
+/// <summary>
+/// Read scenarios load their data through the library's own bulk path, then vacuum, untimed. The
+/// timed read is first run once untimed, then timed <see cref="Sizes.ReadPasses"/> times and the
+/// median pass is kept: one pass of a 10,000-event read lasts ~50 ms, so a single timed pass
+/// measured mostly how far the JIT had tiered the library's code up, not the library.
+/// </summary>
 internal abstract class ReadScenario : Scenario
 {
     public override bool AppendModeMatters => false;
+
+    protected static async Task<double> MedianPassPerSecondAsync(ISubject subject, Sizes sizes, int expected, Func<Task<int>> read)
+    {
+        await read();
+        var rates = new double[sizes.ReadPasses];
+        for (var pass = 0; pass < rates.Length; pass++)
+        {
+            var watch = Stopwatch.StartNew();
+            var count = await read();
+            var elapsed = watch.Elapsed;
+            if (count != expected)
+            {
+                throw new InvalidOperationException($"{subject.Name} read {count} events, expected {expected}");
+            }
+
+            rates[pass] = PerSecond(count, elapsed);
+        }
+
+        Array.Sort(rates);
+        return rates[rates.Length / 2];
+    }
 
     protected static async Task LoadAsync(ISubject subject, Func<string, Task> vacuum, IReadOnlyList<(Guid, object[])> streams)
     {
@@ -35,20 +61,8 @@ internal sealed class RehydrateOne : ReadScenario
         var warm = Guid.CreateVersion7();
         await LoadAsync(subject, execute, [(stream, UserEvents.Stream(stream, sizes.S5aEvents)), (warm, UserEvents.Stream(warm, 100))]);
         await subject.RehydrateAsync(warm);
-        await subject.RehydrateAsync(warm);
-        var watch = Stopwatch.StartNew();
-        var count = await subject.RehydrateAsync(stream);
-        var elapsed = watch.Elapsed;
-        Check(subject, count, sizes.S5aEvents);
-        return [new Measurement($"S5a rehydrate {sizes.S5aEvents:N0} events", "events/s", true, PerSecond(count, elapsed))];
-    }
-
-    internal static void Check(ISubject subject, int count, int expected)
-    {
-        if (count != expected)
-        {
-            throw new InvalidOperationException($"{subject.Name} read {count} events, expected {expected}");
-        }
+        var rate = await MedianPassPerSecondAsync(subject, sizes, sizes.S5aEvents, () => subject.RehydrateAsync(stream));
+        return [new Measurement($"S5a rehydrate {sizes.S5aEvents:N0} events", "events/s", true, rate)];
     }
 }
 
@@ -66,12 +80,8 @@ internal sealed class RehydrateMany : ReadScenario
         await LoadAsync(subject, execute,
             [.. streams.Concat(warm).Select(id => (id, UserEvents.Stream(id, sizes.S5bEventsPerStream)))]);
         await subject.RehydrateManyAsync(warm);
-        await subject.RehydrateManyAsync(warm);
-        var watch = Stopwatch.StartNew();
-        var count = await subject.RehydrateManyAsync(streams);
-        var elapsed = watch.Elapsed;
-        RehydrateOne.Check(subject, count, sizes.S5bStreams * sizes.S5bEventsPerStream);
-        return [new Measurement($"S5b rehydrate {sizes.S5bStreams:N0} × {sizes.S5bEventsPerStream}", "events/s", true, PerSecond(count, elapsed))];
+        var rate = await MedianPassPerSecondAsync(subject, sizes, sizes.S5bStreams * sizes.S5bEventsPerStream, () => subject.RehydrateManyAsync(streams));
+        return [new Measurement($"S5b rehydrate {sizes.S5bStreams:N0} × {sizes.S5bEventsPerStream}", "events/s", true, rate)];
     }
 }
 
