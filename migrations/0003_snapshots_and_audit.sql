@@ -78,9 +78,12 @@ RETURNS TABLE (snapshot_version integer, snapshot_data jsonb, schema_version int
                version_created_at timestamptz)
 -- PL/pgSQL rather than SQL, here and in get_events_at: a SQL function that sets search_path is
 -- not inlined and plans its body on every call (0.16 against 0.06 ms per lookup); PL/pgSQL keeps
--- the plan, and these look rows up by key, where the generic plan is the right one.
+-- the plan, and these look rows up by key, where the generic plan is the right one. Sequential
+-- scans are off so that a plan kept from when the table was tiny is still an index probe once it
+-- has grown (see try_append_events in 0002).
 LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -108,6 +111,7 @@ RETURNS TABLE (event_type text, event_version integer, event_data jsonb, created
                tx_id bigint, stream_id uuid)
 LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 BEGIN
