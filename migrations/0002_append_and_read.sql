@@ -249,14 +249,15 @@ BEGIN
     END IF;
     -- The transaction id is fe_current_tx() written out inside the insert: a call of a function
     -- with its own search_path costs a GUC save and restore, and a statement of its own one more
-    -- run through the executor, on every append.
+    -- run through the executor, on every append. As an uncorrelated subquery it is computed once
+    -- per insert, not once per row of a batch.
     IF v_count = 1 THEN
         -- The common single-event append, without the unnest, sort and aggregate of a batch.
         INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
                                created_at, created_by, tx_id, schema_version)
         VALUES (p_event_ids[1], p_stream_id, p_event_types[1], v_current + 1, p_event_data[1],
                 coalesce(p_metadata[1], '{}'::jsonb), v_now, p_created_by[1],
-                pg_current_xact_id()::text::bigint + (SELECT i.tx_offset FROM tb_store_info i WHERE i.id = 1),
+                (SELECT pg_current_xact_id()::text::bigint + i.tx_offset FROM tb_store_info i WHERE i.id = 1),
                 coalesce(p_schema_versions[1], 1))
         RETURNING ARRAY[global_position], tx_id INTO v_positions, v_tx;
     ELSE
@@ -264,7 +265,7 @@ BEGIN
             INSERT INTO tb_events (id, stream_id, event_type, event_version, event_data, metadata,
                                    created_at, created_by, tx_id, schema_version)
             SELECT u.id, p_stream_id, u.t, v_current + u.n::integer, u.d, coalesce(u.m, '{}'::jsonb),
-                   v_now, u.cb, pg_current_xact_id()::text::bigint + (SELECT i.tx_offset FROM tb_store_info i WHERE i.id = 1),
+                   v_now, u.cb, (SELECT pg_current_xact_id()::text::bigint + i.tx_offset FROM tb_store_info i WHERE i.id = 1),
                    coalesce(u.sv, 1)
             FROM unnest(p_event_ids, p_event_types, p_event_data, p_metadata, p_schema_versions, p_created_by)
                  WITH ORDINALITY AS u(id, t, d, m, sv, cb, n)
