@@ -93,6 +93,7 @@ DECLARE
     v_waited    boolean := false;
     v_hinted    boolean;
     v_read_first boolean;
+    v_mismatch  boolean;
     v_stale     boolean := false;
 BEGIN
     IF p_stream_id IS NULL THEN
@@ -202,36 +203,29 @@ BEGIN
         RETURN;
     END IF;
 
-    IF NOT (p_expected_version IS NULL OR p_expected_version = -1
-            OR (p_expected_version = -2 AND NOT v_found)
-            OR (p_expected_version = -3 AND v_found)
-            OR p_expected_version = v_current) THEN
-        -- The version does not match. It may be the retry of an append that committed but whose
-        -- reply was lost: then the same events sit right after the expected version.
+    v_mismatch := NOT (p_expected_version IS NULL OR p_expected_version = -1
+                       OR (p_expected_version = -2 AND NOT v_found)
+                       OR (p_expected_version = -3 AND v_found)
+                       OR p_expected_version = v_current);
+    -- Decided from the events already stored under these ids: a version that does not match may
+    -- be the retry of an append that committed but whose reply was lost (then the same events sit
+    -- right after the expected version); one that matches, with ids already in this stream, is a
+    -- retry with any/stream-exists, or a conflict.
+    IF v_mismatch OR (v_found AND EXISTS (SELECT FROM unnest(p_event_ids) AS i(id)
+                      CROSS JOIN LATERAL (SELECT FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = i.id LIMIT 1) e)) THEN
         v_match := fe_match_stored_events(p_stream_id, p_event_ids, p_event_types, p_event_data);
-        IF v_match.matched = 0 THEN
-            status := 2; stream_version := v_current; stream_type := v_type; RETURN NEXT;
+        IF v_mismatch AND v_match.matched = 0 THEN
+            status := 2; stream_version := v_current;
         ELSIF v_match.matched = v_count AND v_match.in_order AND v_match.same_content
-              AND v_match.first_version = greatest(p_expected_version, 0) + 1 THEN
+              -- (Parenthesised: PL/pgSQL would end the condition at the CASE's THEN.)
+              AND (CASE WHEN v_mismatch THEN v_match.first_version = greatest(p_expected_version, 0) + 1
+                        ELSE p_expected_version IS NULL OR p_expected_version IN (-1, -3) END) THEN
             status := 1; stream_version := v_match.last_version; global_positions := v_match.positions;
-            tx_id := v_match.tx_id; created_at := v_match.created_at; stream_type := v_type; RETURN NEXT;
+            tx_id := v_match.tx_id; created_at := v_match.created_at;
         ELSE
-            status := 3; stream_version := v_current; stream_type := v_type; RETURN NEXT;
+            status := 3; stream_version := v_current;
         END IF;
-        RETURN;
-    END IF;
-
-    -- The version matches. Ids already in this stream mean a retry (with any/stream-exists) or a conflict.
-    IF v_found AND EXISTS (SELECT FROM unnest(p_event_ids) AS i(id)
-                           CROSS JOIN LATERAL (SELECT FROM tb_events e WHERE e.stream_id = p_stream_id AND e.id = i.id LIMIT 1) e) THEN
-        v_match := fe_match_stored_events(p_stream_id, p_event_ids, p_event_types, p_event_data);
-        IF v_match.matched = v_count AND v_match.in_order AND v_match.same_content
-           AND (p_expected_version IS NULL OR p_expected_version IN (-1, -3)) THEN
-            status := 1; stream_version := v_match.last_version; global_positions := v_match.positions;
-            tx_id := v_match.tx_id; created_at := v_match.created_at; stream_type := v_type; RETURN NEXT;
-        ELSE
-            status := 3; stream_version := v_current; stream_type := v_type; RETURN NEXT;
-        END IF;
+        stream_type := v_type; RETURN NEXT;
         RETURN;
     END IF;
 
