@@ -24,7 +24,7 @@ public sealed class AppendLockingTests : PostgresFixture
 
         await using var connection = await Database.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var (status, version) = await TryAppendAsync(connection, transaction, schema, streamId, expectedVersion);
+        var (status, version) = await RawAppender.TryAppendAsync(connection, transaction, schema, streamId, expectedVersion);
 
         await using var xid = new NpgsqlCommand("SELECT pg_current_xact_id_if_assigned() IS NULL", connection, transaction);
         var noTransactionId = (bool)(await xid.ExecuteScalarAsync())!;
@@ -54,12 +54,12 @@ public sealed class AppendLockingTests : PostgresFixture
         var (schema, streamId) = (held.Schema, held.StreamId);
 
         await using var loser = await Database.DataSource.OpenConnectionAsync();
-        var append = TryAppendAsync(loser, null, schema, streamId, 1);
-        await WaitUntilDoneOrWaitingAsync(append, loser.ProcessID);
+        var append = RawAppender.TryAppendAsync(loser, null, schema, streamId, 1);
+        await WaitUntilDoneOrWaitingForLockAsync(append, loser.ProcessID);
 
         Assert.That(append.IsCompleted, Is.True, "an expectation that committed data contradicts must not queue behind the holder's commit");
         Assert.That(await append, Is.EqualTo((2, 2)), "wrong expected version, with the committed version");
-        await held.Transaction.CommitAsync();
+        await held.Holder.CommitAsync();
     }
 
     [Test]
@@ -70,17 +70,17 @@ public sealed class AppendLockingTests : PostgresFixture
 
         await using var first = await Database.DataSource.OpenConnectionAsync();
         await using var second = await Database.DataSource.OpenConnectionAsync();
-        var racers = new[] { TryAppendAsync(first, null, schema, streamId, 2), TryAppendAsync(second, null, schema, streamId, 2) };
-        await WaitUntilDoneOrWaitingAsync(racers[0], first.ProcessID);
-        await WaitUntilDoneOrWaitingAsync(racers[1], second.ProcessID);
+        var racers = new[] { RawAppender.TryAppendAsync(first, null, schema, streamId, 2), RawAppender.TryAppendAsync(second, null, schema, streamId, 2) };
+        await WaitUntilDoneOrWaitingForLockAsync(racers[0], first.ProcessID);
+        await WaitUntilDoneOrWaitingForLockAsync(racers[1], second.ProcessID);
         var waits = await Database.ScalarAsync<long>(
             $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND NOT granted AND pid IN ({first.ProcessID}, {second.ProcessID})");
 
         Assert.That(racers.Any(r => r.IsCompleted), Is.False, "the committed version matches, so both must wait for the holder");
         Assert.That(waits, Is.EqualTo(2), "both wait in shared mode, side by side, not one behind the other on the stream lock");
-        await held.Transaction.CommitAsync();
+        await held.Holder.CommitAsync();
         Assert.That(await Task.WhenAll(racers), Is.All.EqualTo((2, 3)), "once the holder commits, both have lost to it");
-        Assert.That(await TryAppendAsync(first, null, schema, streamId, 3), Is.EqualTo((0, 4)), "and the stream goes on");
+        Assert.That(await RawAppender.TryAppendAsync(first, null, schema, streamId, 3), Is.EqualTo((0, 4)), "and the stream goes on");
     }
 
     /// <summary>A stream of two events, and an open transaction that has appended its third and so holds it.</summary>
@@ -90,47 +90,13 @@ public sealed class AppendLockingTests : PostgresFixture
         var store = await NewStoreAsync(schema: schema);
         var streamId = StreamId.New();
         await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2));
-        var connection = await Database.DataSource.OpenConnectionAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        Assert.That(await TryAppendAsync(connection, transaction, schema, streamId, 2), Is.EqualTo((0, 3)), "the holder appends and keeps the stream locked");
-        return new HeldStream(schema, streamId, connection, transaction);
+        var holder = await RawAppender.BeginAsync(Database.DataSource, schema);
+        Assert.That(await holder.TryAppendAsync(streamId, 2), Is.EqualTo((0, 3)), "the holder appends and keeps the stream locked");
+        return new HeldStream(schema, streamId, holder);
     }
 
-    private sealed record HeldStream(string Schema, StreamId StreamId, NpgsqlConnection Connection, NpgsqlTransaction Transaction) : IAsyncDisposable
+    private sealed record HeldStream(string Schema, StreamId StreamId, RawAppender Holder) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync()
-        {
-            await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
-        }
-    }
-
-    private static async Task<(int Status, int Version)> TryAppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema,
-        StreamId streamId, long expectedVersion)
-    {
-        await using var append = new NpgsqlCommand(
-            $"SELECT status, stream_version FROM \"{schema}\".try_append_events($1, $2, ARRAY[gen_random_uuid()], ARRAY['USER_CREATED'], ARRAY['{{}}'::jsonb])",
-            connection, transaction);
-        append.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
-        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion });
-        await using var reader = await append.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt32(0), reader.GetInt32(1));
-    }
-
-    /// <summary>Ordering, not timing: returns once the append has finished or its backend waits for a lock.</summary>
-    private async Task WaitUntilDoneOrWaitingAsync(Task append, int pid)
-    {
-        for (var attempt = 0; attempt < 2000 && !append.IsCompleted; attempt++)
-        {
-            if (await Database.ScalarAsync<bool>($"SELECT coalesce((SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = {pid}), false)"))
-            {
-                return;
-            }
-
-            await Task.Delay(5);
-        }
-
-        Assert.That(append.IsCompleted, Is.True, $"backend {pid} neither finished nor waited for a lock");
+        public ValueTask DisposeAsync() => Holder.DisposeAsync();
     }
 }

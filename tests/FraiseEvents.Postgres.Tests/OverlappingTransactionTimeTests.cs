@@ -34,7 +34,8 @@ public sealed class OverlappingTransactionTimeTests : PostgresFixture
 
         // The early one now wants the lock and queues behind the late one.
         var earlyAppend = AppendAsync(early, earlyTx, s, streamId, 2, new UserUpdated(streamId.Value, Name: "Early"));
-        await WaitUntilWaitingForLockAsync(earlyPid);
+        await WaitUntilDoneOrWaitingForLockAsync(earlyAppend, earlyPid);
+        Assert.That(earlyAppend.IsCompleted, Is.False, "the early append must queue behind the late one's lock");
         await lateTx.CommitAsync();
         await earlyAppend;
         await earlyTx.CommitAsync();
@@ -76,23 +77,5 @@ public sealed class OverlappingTransactionTimeTests : PostgresFixture
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return reader.GetFieldValue<T>(column);
-    }
-
-    /// <summary>Polls pg_stat_activity until the backend waits for a lock: ordering, not timing, is asserted.</summary>
-    private async Task WaitUntilWaitingForLockAsync(int pid)
-    {
-        for (var attempt = 0; attempt < 2000; attempt++)
-        {
-            var waiting = await Database.ScalarAsync<bool>(
-                $"SELECT coalesce((SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = {pid}), false)");
-            if (waiting)
-            {
-                return;
-            }
-
-            await Task.Delay(5);
-        }
-
-        Assert.Fail($"backend {pid} never waited for the stream lock");
     }
 }

@@ -25,6 +25,25 @@ public abstract class PostgresFixture
         await Database.DisposeAsync();
     }
 
+    /// <summary>
+    /// Ordering, not timing: returns once <paramref name="operation"/> has finished or its backend
+    /// (<paramref name="pid"/>) waits for a lock; fails if neither happens.
+    /// </summary>
+    protected async Task WaitUntilDoneOrWaitingForLockAsync(Task operation, int pid)
+    {
+        for (var attempt = 0; attempt < 2000 && !operation.IsCompleted; attempt++)
+        {
+            if (await Database.ScalarAsync<bool>($"SELECT coalesce((SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = {pid}), false)"))
+            {
+                return;
+            }
+
+            await Task.Delay(5);
+        }
+
+        Assert.That(operation.IsCompleted, Is.True, $"backend {pid} neither finished nor waited for a lock");
+    }
+
     protected string NewSchemaName() => $"s{Interlocked.Increment(ref _schemaCounter)}";
 
     /// <summary>A store in a new schema of the fixture's database, with the test events registered and migrations applied.</summary>

@@ -52,6 +52,24 @@ internal sealed class RawAppender : IAsyncDisposable
         return (eventId, position);
     }
 
+    /// <summary>Appends one USER_CREATED event to a stream with an expected version; returns try_append_events' status and version.</summary>
+    public Task<(int Status, int Version)> TryAppendAsync(StreamId streamId, long expectedVersion) =>
+        TryAppendAsync(_connection, _transaction, _schema, streamId, expectedVersion);
+
+    /// <summary>The same on any connection: in its transaction, or in a transaction of its own when there is none.</summary>
+    public static async Task<(int Status, int Version)> TryAppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema,
+        StreamId streamId, long expectedVersion)
+    {
+        await using var append = new NpgsqlCommand(
+            $"SELECT status, stream_version FROM \"{schema}\".try_append_events($1, $2, ARRAY[gen_random_uuid()], ARRAY['USER_CREATED'], ARRAY['{{}}'::jsonb])",
+            connection, transaction);
+        append.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion });
+        await using var reader = await append.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
     public Task CommitAsync() => _transaction.CommitAsync();
 
     public Task RollbackAsync() => _transaction.RollbackAsync();
