@@ -58,9 +58,7 @@ internal sealed class RehydrateOne : ReadScenario
     public override async Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute)
     {
         var stream = Guid.CreateVersion7();
-        var warm = Guid.CreateVersion7();
-        await LoadAsync(subject, execute, [(stream, UserEvents.Stream(stream, sizes.S5aEvents)), (warm, UserEvents.Stream(warm, 100))]);
-        await subject.RehydrateAsync(warm);
+        await LoadAsync(subject, execute, [(stream, UserEvents.Stream(stream, sizes.S5aEvents))]);
         var rate = await MedianPassPerSecondAsync(subject, sizes, sizes.S5aEvents, () => subject.RehydrateAsync(stream));
         return [new Measurement($"S5a rehydrate {sizes.S5aEvents:N0} events", "events/s", true, rate)];
     }
@@ -76,10 +74,7 @@ internal sealed class RehydrateMany : ReadScenario
     public override async Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute)
     {
         var streams = Enumerable.Range(0, sizes.S5bStreams).Select(_ => Guid.CreateVersion7()).ToArray();
-        var warm = Enumerable.Range(0, 10).Select(_ => Guid.CreateVersion7()).ToArray();
-        await LoadAsync(subject, execute,
-            [.. streams.Concat(warm).Select(id => (id, UserEvents.Stream(id, sizes.S5bEventsPerStream)))]);
-        await subject.RehydrateManyAsync(warm);
+        await LoadAsync(subject, execute, [.. streams.Select(id => (id, UserEvents.Stream(id, sizes.S5bEventsPerStream)))]);
         var rate = await MedianPassPerSecondAsync(subject, sizes, sizes.S5bStreams * sizes.S5bEventsPerStream, () => subject.RehydrateManyAsync(streams));
         return [new Measurement($"S5b rehydrate {sizes.S5bStreams:N0} × {sizes.S5bEventsPerStream}", "events/s", true, rate)];
     }
