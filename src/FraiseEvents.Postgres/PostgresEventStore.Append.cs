@@ -14,13 +14,21 @@ public sealed partial class PostgresEventStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One call of <c>try_append_events</c>: one round trip, one transaction. The cancellation token
+    /// One call of <c>try_append_events</c>: one round trip, one transaction. With inline projections,
+    /// their writes ride in the same transaction (and round trip), after a read of the documents the
+    /// append changes when there are any. The cancellation token
     /// is honoured until the append is sent; after that the call waits for the server's answer,
     /// because cancelling a statement that may be committing would leave its outcome unknown.
     /// </remarks>
     public async Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (!_projections.IsEmpty)
+        {
+            return await AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot: null, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
         var serialized = _serializer.SerializeAppend(streamId, events, options);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
 

@@ -62,6 +62,7 @@ public sealed partial class PostgresEventStore
             }
 
             await RunGuardsAsync(connection, cancellationToken).ConfigureAwait(false);
+            await EnsureProjectionsAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "initializing the event store") is { } mapped)
         {

@@ -64,51 +64,14 @@ public sealed partial class PostgresEventStore : ISnapshotStore
     /// <inheritdoc />
     /// <remarks>
     /// One round trip: the append and the snapshot travel in one batch, which PostgreSQL runs as one
-    /// implicit transaction. The snapshot statement writes only when the append's last event is
-    /// stored at the snapshot's version, so a refused append never leaves a snapshot behind.
+    /// implicit transaction, on the same path as inline projections' writes: a refused append, or the
+    /// retry of one stored earlier, leaves no snapshot behind.
     /// </remarks>
-    public async Task<AppendResult> AppendWithSnapshotAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+    public Task<AppendResult> AppendWithSnapshotAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         SnapshotWrite snapshot, AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var serialized = _serializer.SerializeAppend(streamId, events, options);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-
-        var sent = false;
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionDisposal = connection.ConfigureAwait(false);
-            using var batch = new NpgsqlBatch(connection);
-            var append = new NpgsqlBatchCommand(_sql.Append);
-            AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
-            var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
-            AddSnapshotParameters(write.Parameters, streamId, snapshot);
-            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
-            batch.BatchCommands.Add(append);
-            batch.BatchCommands.Add(write);
-            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
-
-            sent = true;
-            AppendOutcome outcome;
-            var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                outcome = AppendOutcome.Read(reader);
-
-                // The snapshot statement's outcome (and the transaction's) is only known once every result is read.
-                while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
-                {
-                }
-            }
-
-            return ResultOf(outcome, streamId, expectedVersion, serialized, options);
-        }
-        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
-        {
-            throw mapped;
-        }
+        return AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot, cancellationToken);
     }
 
     private static void AddSnapshotParameters(NpgsqlParameterCollection parameters, StreamId streamId, SnapshotWrite snapshot)

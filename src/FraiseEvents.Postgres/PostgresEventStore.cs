@@ -1,3 +1,4 @@
+using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly EventSerializer _serializer;
+    private readonly InlineProjections _projections;
     private readonly PostgresEventStoreOptions _options;
     private readonly SqlStatements _sql;
     private readonly ILogger _logger;
@@ -34,7 +36,9 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _options.Validate();
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
-        _serializer = new EventSerializer(options ?? new EventStoreOptions());
+        options ??= new EventStoreOptions();
+        _serializer = new EventSerializer(options);
+        _projections = InlineProjections.Create(options.Projections, _serializer.Registry, _serializer.JsonOptions);
         _sql = new SqlStatements(_options.Schema);
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
         Migrations = new PostgresMigrations(dataSource, _options.Schema);

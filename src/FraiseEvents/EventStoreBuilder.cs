@@ -1,4 +1,5 @@
 using FraiseEvents.InMemory;
+using FraiseEvents.Projections;
 using FraiseEvents.Upcasting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,16 @@ public sealed class EventStoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a projection class resolved from the container (so it can take dependencies). Every
+    /// projection is checked with the others when the store is created.
+    /// </summary>
+    public EventStoreBuilder AddProjection<TProjection>() where TProjection : class, IProjection
+    {
+        Services.AddSingleton<IProjection, TProjection>();
+        return this;
+    }
+
     /// <summary>Stores events in process memory (for tests and prototypes).</summary>
     public EventStoreBuilder UseInMemory() =>
         UseStore(static services => new InMemoryEventStore(
@@ -60,6 +71,11 @@ public sealed class EventStoreBuilder
         foreach (var upcaster in services.GetServices<EventUpcaster>())
         {
             options.Upcasters.Add(upcaster);
+        }
+
+        foreach (var projection in services.GetServices<IProjection>())
+        {
+            options.Projections.Add(projection);
         }
 
         options.Validate();

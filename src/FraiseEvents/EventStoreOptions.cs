@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 using FraiseEvents.Upcasting;
 
@@ -18,6 +19,12 @@ public sealed class EventStoreOptions
 
     /// <summary>Upcasters that turn events stored in older forms into the registered types' current versions.</summary>
     public EventUpcasters Upcasters { get; } = new();
+
+    /// <summary>
+    /// The read models the store keeps. Inline projections are written in each append's own
+    /// transaction; they are checked when the store is created.
+    /// </summary>
+    public ProjectionRegistry Projections { get; } = new();
 
     /// <summary>
     /// What reads do with a stored event type that no registered type or upcaster accounts for.

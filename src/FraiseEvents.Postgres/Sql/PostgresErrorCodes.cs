@@ -9,6 +9,9 @@ internal static class PostgresErrorCodes
     public const string EventLogIsAppendOnly = "FE004";
     public const string InvalidArgument = "FE005";
     public const string SnapshotOfMissingVersion = "FE006";
+    public const string AppendNotWritten = "FE007";
+    public const string DocumentChanged = "FE008";
+    public const string ProjectionShapeChanged = "FE009";
 
     public const string UniqueViolation = "23505";
     public const string SerializationFailure = "40001";

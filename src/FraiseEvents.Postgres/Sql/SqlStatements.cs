@@ -27,8 +27,16 @@ internal sealed class SqlStatements
         AcknowledgeOrigin = $"SELECT {s}.acknowledge_store_origin()";
         ReadSnapshot = $"SELECT snapshot_version, snapshot_data, schema_version, created_at, version_created_at FROM {s}.get_snapshot($1, $2, $3, $4)";
         WriteSnapshot = $"SELECT {s}.create_snapshot($1, $2, $3, $4, $5)";
-        // Runs in the append's implicit transaction: writes the snapshot only if the append's last event sits at the snapshot's version.
+        // Rides with an append after RequireAppended: writes the snapshot only if the append's last event sits at the snapshot's version.
         WriteSnapshotAfterAppend = $"SELECT {s}.create_snapshot(e.stream_id, e.event_version, $3, $4, $5) FROM {s}.tb_events e WHERE e.stream_id = $1 AND e.event_version = $2 AND e.id = $6";
+        RequireAppended = $"SELECT {s}.fe_require_appended($1, $2)";
+        EnsureDocumentProjection = $"SELECT {s}.fe_ensure_document_projection($1, $2)";
+        EnsureSqlProjection = $"SELECT {s}.fe_ensure_sql_projection($1)";
+        ReadDocuments = $"SELECT id, data, revision, deleted FROM {s}.fe_read_documents($1, $2)";
+        ReadDocument = $"SELECT data FROM {s}.fe_read_documents($1, ARRAY[$2]) WHERE NOT deleted";
+        WriteDocuments = $"SELECT {s}.fe_write_documents($1, $2, $3, $4, $5, $6, $7)";
+        // SQL projections' own statements find the store's functions and tables first, as psql users who SET search_path do.
+        UseStoreSearchPath = "SELECT set_config('search_path', $1, true)";
         ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
         AuditTrail = $"SELECT {EventColumns} FROM {s}.audit_trail($1, $2, $3, $4, $5, $6)";
         AuditTrailByAuthor = $"SELECT {EventColumns} FROM {s}.audit_trail_by_author($1, $2, $3, $4, $5, $6, $7)";
@@ -39,6 +47,20 @@ internal sealed class SqlStatements
     public string WriteSnapshot { get; }
 
     public string WriteSnapshotAfterAppend { get; }
+
+    public string RequireAppended { get; }
+
+    public string EnsureDocumentProjection { get; }
+
+    public string EnsureSqlProjection { get; }
+
+    public string ReadDocuments { get; }
+
+    public string ReadDocument { get; }
+
+    public string WriteDocuments { get; }
+
+    public string UseStoreSearchPath { get; }
 
     public string ReadStreamAsOf { get; }
 

@@ -50,19 +50,7 @@ public sealed partial class InMemoryEventStore : ISnapshotStore
         SnapshotWrite snapshot, AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        cancellationToken.ThrowIfCancellationRequested();
-        var serialized = _serializer.SerializeAppend(streamId, events, options);
-        lock (_storage.Lock)
-        {
-            var result = AppendLocked(streamId, expectedVersion, serialized, options?.StreamType);
-            // Only a snapshot of exactly these events: not after a retry that found other events stored.
-            if (snapshot.Version == result.NextExpectedVersion && _storage.Streams[streamId.Value].Events[^1].EventId == serialized[^1].EventId)
-            {
-                WriteSnapshotLocked(streamId, snapshot);
-            }
-
-            return Task.FromResult(result);
-        }
+        return AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot, cancellationToken);
     }
 
     private void WriteSnapshotLocked(StreamId streamId, SnapshotWrite snapshot)

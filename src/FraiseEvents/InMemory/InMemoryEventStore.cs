@@ -1,3 +1,4 @@
+using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 
 namespace FraiseEvents.InMemory;
@@ -12,6 +13,7 @@ public sealed partial class InMemoryEventStore : IEventStore
     private readonly EventSerializer _serializer;
     private readonly TimeProvider _timeProvider;
     private readonly Storage _storage;
+    private readonly InlineProjections _projections;
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="options">Event types and limits; a default set when null.</param>
@@ -24,7 +26,9 @@ public sealed partial class InMemoryEventStore : IEventStore
     private InMemoryEventStore(Storage storage, EventStoreOptions? options, TimeProvider? timeProvider)
     {
         _storage = storage;
-        _serializer = new EventSerializer(options ?? new EventStoreOptions());
+        options ??= new EventStoreOptions();
+        _serializer = new EventSerializer(options);
+        _projections = InlineProjections.Create(options.Projections, _serializer.Registry, _serializer.JsonOptions);
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -39,14 +43,49 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Inline projections run under the store's lock, with the same results as in PostgreSQL.</remarks>
     public Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
-        AppendOptions? options = null, CancellationToken cancellationToken = default)
+        AppendOptions? options = null, CancellationToken cancellationToken = default) =>
+        AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot: null, cancellationToken);
+
+    /// <summary>
+    /// The one append path for what rides with an append (a snapshot, inline projections): the side
+    /// writes happen only when this call stored the events, never after a refusal or for an
+    /// idempotent retry, and a projection that throws leaves everything as it was.
+    /// </summary>
+    private async Task<AppendResult> AppendWithSideWritesAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options, Snapshots.SnapshotWrite? snapshot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var serialized = _serializer.SerializeAppend(streamId, events, options);
+        if (_projections.IsEmpty && snapshot is null)
+        {
+            lock (_storage.Lock)
+            {
+                return AppendLocked(streamId, expectedVersion, serialized, options?.StreamType);
+            }
+        }
+
+        ProjectionAppend[] appends = [new ProjectionAppend(streamId, expectedVersion, events, serialized, options)];
+        // SQL projections have no database here: their handlers run, so that they fail appends as they
+        // would in PostgreSQL, and their statements are dropped.
+        await _projections.CollectStatementsAsync(appends, cancellationToken).ConfigureAwait(false);
         lock (_storage.Lock)
         {
-            return Task.FromResult(AppendLocked(streamId, expectedVersion, serialized, options?.StreamType));
+            var documents = _projections.ProjectDocuments(appends, ReadDocumentsLocked(appends));
+            var result = AppendLocked(streamId, expectedVersion, serialized, options?.StreamType);
+            if (result.WasAlreadyAppended)
+            {
+                return result;
+            }
+
+            if (snapshot is not null && snapshot.Version == result.NextExpectedVersion)
+            {
+                WriteSnapshotLocked(streamId, snapshot);
+            }
+
+            WriteDocumentsLocked(documents);
+            return result;
         }
     }
 
@@ -250,6 +289,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         public List<StoredEvent> Log { get; } = [];
 
         public Dictionary<Guid, SortedList<long, Snapshots.StoredSnapshot>> Snapshots { get; } = [];
+
+        /// <summary>Document projections' documents: by projection name, then key.</summary>
+        public Dictionary<string, Dictionary<string, StoredDocument>> Documents { get; } = [];
 
         public long LastPosition;
 

@@ -1,0 +1,208 @@
+-- FraiseEvents 0004: read models (projections) written in the append's own transaction.
+--
+-- Applies unchanged with `psql -v ON_ERROR_STOP=1 -f` after 0001-0003; idempotent.
+-- Error codes raised here:
+--   FE005 invalid argument
+--   FE007 the append these side writes ride with was not written by this transaction
+--         (refused, or an idempotent retry of an append stored earlier): the whole transaction,
+--         side writes included, is rolled back
+--   FE008 a projection document changed between being read and being written: retry
+--   FE009 a projection's table exists with another shape (key type)
+
+-- One row per projection the store knows: its kind and, for document projections, the SQL type
+-- of the document key. Written when a store with the projection starts.
+CREATE TABLE IF NOT EXISTS tb_projections (
+    name       text        PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,49}$'),
+    kind       text        NOT NULL CHECK (kind IN ('document', 'sql')),
+    key_type   text        CHECK (key_type IN ('uuid', 'text')),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CHECK ((kind = 'document') = (key_type IS NOT NULL))
+);
+
+-- The guard between an append and what rides with it (snapshots, projection writes, the user's own
+-- statements), all sent in one batch that PostgreSQL runs as one implicit transaction:
+--   try_append_events(...); fe_require_appended(stream, last event id); side writes...
+-- It raises unless this very transaction wrote the append's last event, so a refused append (wrong
+-- version, id conflict, stream type) or the retry of an append stored earlier aborts the batch and
+-- leaves no side write, whatever those statements are. try_append_events still answers with its
+-- status row first, from which the caller learns why.
+CREATE OR REPLACE FUNCTION fe_require_appended(p_stream_id uuid, p_event_id uuid)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+AS $$
+BEGIN
+    -- pg_current_xact_id_if_assigned(), not pg_current_xact_id(): a refused append never took a
+    -- transaction id and this check must not take one for it (that would cost it a commit flush).
+    IF NOT EXISTS (SELECT FROM tb_events e
+                   WHERE e.stream_id = p_stream_id AND e.id = p_event_id
+                     AND e.tx_id = (SELECT pg_current_xact_id_if_assigned()::text::bigint + i.tx_offset
+                                    FROM tb_store_info i WHERE i.id = 1)) THEN
+        RAISE EXCEPTION 'the append to stream % was not written by this transaction, so nothing that rides with it is written', p_stream_id
+            USING ERRCODE = 'FE007';
+    END IF;
+END
+$$;
+
+-- Creates (once) the table and view of a document projection:
+--   proj_<name>: id (uuid or text), data jsonb, revision (bumped by every write, for optimistic
+--                concurrency), version and global_position of the last event applied, deleted,
+--                created_at, updated_at
+--   v_<name>:    id, data of the documents not deleted (the id/data shape GraphQL layers read)
+-- A deleted document keeps its row (deleted = true, data NULL) so that its revision goes on.
+CREATE OR REPLACE FUNCTION fe_ensure_document_projection(p_name text, p_key_type text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_existing text;
+BEGIN
+    IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,49}$' THEN
+        RAISE EXCEPTION 'projection name % must be 1 to 50 characters of a-z, 0-9 and _, starting with a letter', p_name
+            USING ERRCODE = 'FE005';
+    END IF;
+    IF p_key_type IS NULL OR p_key_type NOT IN ('uuid', 'text') THEN
+        RAISE EXCEPTION 'projection %: the key type must be uuid or text (was %)', p_name, p_key_type USING ERRCODE = 'FE005';
+    END IF;
+    -- Stores starting at once in several processes create the table once; the others wait here.
+    PERFORM pg_advisory_xact_lock(hashtext('fraiseevents.projection'), hashtext(p_name));
+
+    SELECT p.key_type INTO v_existing FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
+    IF FOUND THEN
+        IF v_existing <> p_key_type THEN
+            RAISE EXCEPTION 'projection % keys its documents by %, but the code now keys them by %', p_name, v_existing, p_key_type
+                USING ERRCODE = 'FE009',
+                      HINT = 'Give the changed projection a new name (a new table is built for it), or drop proj_' || p_name || ' and its row in tb_projections.';
+        END IF;
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT FROM tb_projections p WHERE p.name = p_name) THEN
+        RAISE EXCEPTION 'projection % is already registered as another kind of projection', p_name USING ERRCODE = 'FE009';
+    END IF;
+
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I (
+        id              %s          PRIMARY KEY,
+        data            jsonb,
+        revision        bigint      NOT NULL CHECK (revision >= 1),
+        version         integer     NOT NULL,
+        global_position bigint      NOT NULL,
+        deleted         boolean     NOT NULL DEFAULT false,
+        created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+        updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+        CHECK (deleted OR data IS NOT NULL))', 'proj_' || p_name, p_key_type);
+    EXECUTE format('CREATE OR REPLACE VIEW %I AS SELECT id, data FROM %I WHERE NOT deleted', 'v_' || p_name, 'proj_' || p_name);
+    INSERT INTO tb_projections (name, kind, key_type) VALUES (p_name, 'document', p_key_type);
+END
+$$;
+
+-- Records a SQL projection (its tables are the user's own).
+CREATE OR REPLACE FUNCTION fe_ensure_sql_projection(p_name text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,49}$' THEN
+        RAISE EXCEPTION 'projection name % must be 1 to 50 characters of a-z, 0-9 and _, starting with a letter', p_name
+            USING ERRCODE = 'FE005';
+    END IF;
+    INSERT INTO tb_projections (name, kind) VALUES (p_name, 'sql') ON CONFLICT (name) DO NOTHING;
+    IF NOT EXISTS (SELECT FROM tb_projections p WHERE p.name = p_name AND p.kind = 'sql') THEN
+        RAISE EXCEPTION 'projection % is already registered as a document projection', p_name USING ERRCODE = 'FE009';
+    END IF;
+END
+$$;
+
+-- The documents of one projection with these keys (deleted ones included, for their revision).
+CREATE OR REPLACE FUNCTION fe_read_documents(p_name text, p_ids text[])
+RETURNS TABLE (id text, data jsonb, revision bigint, deleted boolean)
+LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_key_type text;
+BEGIN
+    SELECT p.key_type INTO v_key_type FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no document projection %', p_name USING ERRCODE = 'FE005';
+    END IF;
+    RETURN QUERY EXECUTE format('SELECT d.id::text, d.data, d.revision, d.deleted FROM %I d WHERE d.id = ANY ($1::%s[])',
+                                'proj_' || p_name, v_key_type)
+        USING p_ids;
+END
+$$;
+
+-- Writes documents computed by the application from the events of an append in this transaction.
+-- Per document: the key, the revision it was computed from (0: it did not exist; NULL: it does not
+-- matter, as for a document that an event starts afresh or deletes), the new data (NULL with
+-- deleted), and the stream and id of the last event applied to it (its version and global position
+-- are read from tb_events). A document whose revision is no longer the expected one (another
+-- transaction wrote it since it was read) makes the whole transaction fail with FE008: nothing is
+-- lost, and the caller recomputes from the new state.
+CREATE OR REPLACE FUNCTION fe_write_documents(
+    p_name           text,
+    p_ids            text[],
+    p_expected       bigint[],
+    p_data           jsonb[],
+    p_deleted        boolean[],
+    p_last_streams   uuid[],
+    p_last_events    uuid[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_key_type text;
+    v_count    integer := coalesce(cardinality(p_ids), 0);
+    v_written  bigint;
+BEGIN
+    SELECT p.key_type INTO v_key_type FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no document projection %', p_name USING ERRCODE = 'FE005';
+    END IF;
+    IF cardinality(p_expected) IS DISTINCT FROM v_count OR cardinality(p_data) IS DISTINCT FROM v_count
+       OR cardinality(p_deleted) IS DISTINCT FROM v_count OR cardinality(p_last_streams) IS DISTINCT FROM v_count
+       OR cardinality(p_last_events) IS DISTINCT FROM v_count THEN
+        RAISE EXCEPTION 'fe_write_documents(%): every array needs one element per document', p_name USING ERRCODE = 'FE005';
+    END IF;
+
+    -- Existing documents are updated where their revision is the expected one; the others are
+    -- inserted where they were expected not to exist (or it did not matter). Every document must
+    -- land in one of the two; a document inserted meanwhile by another transaction lands in neither.
+    EXECUTE format($sql$
+        WITH u AS (
+            SELECT x.n, x.id::%2$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
+            FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::boolean[], $5::uuid[], $6::uuid[])
+                 WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
+            JOIN tb_events e ON e.stream_id = x.sid AND e.id = x.eid
+        ), updated AS (
+            UPDATE %1$I d
+            SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
+                global_position = u.global_position, updated_at = clock_timestamp()
+            FROM u
+            WHERE d.id = u.id AND u.expected IS DISTINCT FROM 0 AND (u.expected IS NULL OR d.revision = u.expected)
+            RETURNING u.n
+        ), inserted AS (
+            INSERT INTO %1$I (id, data, revision, version, global_position, deleted)
+            SELECT u.id, u.data, 1, u.event_version, u.global_position, u.deleted
+            FROM u
+            WHERE (u.expected IS NULL OR u.expected = 0) AND u.n NOT IN (SELECT n FROM updated)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted)$sql$, 'proj_' || p_name, v_key_type)
+    INTO v_written
+    USING p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events;
+
+    IF v_written <> v_count THEN
+        RAISE EXCEPTION 'projection %: % of % documents changed since they were read', p_name, v_count - v_written, v_count
+            USING ERRCODE = 'FE008',
+                  HINT = 'Another transaction wrote the same documents; recompute them from the current state and retry.';
+    END IF;
+END
+$$;
+
+INSERT INTO tb_schema_migrations (version, name) VALUES (4, '0004_projections') ON CONFLICT (version) DO NOTHING;

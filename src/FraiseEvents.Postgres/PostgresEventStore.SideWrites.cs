@@ -1,0 +1,215 @@
+using FraiseEvents.Projections;
+using FraiseEvents.Serialization;
+using FraiseEvents.Snapshots;
+using Npgsql;
+
+namespace FraiseEvents.Postgres;
+
+public sealed partial class PostgresEventStore : IDocumentReader
+{
+    /// <summary>How often an append is recomputed when the documents it writes were changed by another transaction meanwhile.</summary>
+    private const int MaxDocumentAttempts = 10;
+
+    private static readonly Dictionary<(string, string), StoredDocument?> NothingRead = [];
+
+    /// <summary>
+    /// The one append path for what rides with an append (a snapshot, inline projections' documents,
+    /// SQL projections' statements). One batch, one implicit transaction:
+    /// <c>try_append_events</c>, then <c>fe_require_appended</c>, which aborts the transaction unless
+    /// this very transaction stored the events, then the side writes. So a refused append or the
+    /// retry of an append stored earlier leaves no side write, whatever the side writes are, and a
+    /// failing side write stores nothing. Documents the append changes are read first (one round
+    /// trip more); when another transaction changed them before the batch commits, the batch fails
+    /// as a whole and the documents are recomputed.
+    /// </summary>
+    private async Task<AppendResult> AppendWithSideWritesAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options, SnapshotWrite? snapshot, CancellationToken cancellationToken)
+    {
+        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        ProjectionAppend[] appends = [new ProjectionAppend(streamId, expectedVersion, events, serialized, options)];
+        var statements = await _projections.CollectStatementsAsync(appends, cancellationToken).ConfigureAwait(false);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var sent = false;
+            try
+            {
+                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionDisposal = connection.ConfigureAwait(false);
+                var keys = _projections.KeysToRead(appends, readAll: attempt > 1);
+                var read = keys.Count == 0 ? NothingRead : await ReadDocumentsAsync(connection, keys, cancellationToken).ConfigureAwait(false);
+                var documents = _projections.ProjectDocuments(appends, read);
+
+                using var batch = new NpgsqlBatch(connection);
+                var append = new NpgsqlBatchCommand(_sql.Append);
+                AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
+                batch.BatchCommands.Add(append);
+                var guard = new NpgsqlBatchCommand(_sql.RequireAppended);
+                guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+                guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
+                batch.BatchCommands.Add(guard);
+                if (snapshot is not null)
+                {
+                    var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
+                    AddSnapshotParameters(write.Parameters, streamId, snapshot);
+                    write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
+                    batch.BatchCommands.Add(write);
+                }
+
+                foreach (var (projection, writes) in documents)
+                {
+                    batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_sql, projection.Name, writes));
+                }
+
+                var firstStatement = batch.BatchCommands.Count + 1;
+                if (statements.Count > 0)
+                {
+                    batch.BatchCommands.Add(ProjectionCommands.UseStoreSearchPath(_sql, Schema));
+                    foreach (var statement in statements)
+                    {
+                        batch.BatchCommands.Add(ProjectionCommands.Statement(statement));
+                    }
+                }
+                else
+                {
+                    // Only the library's own statements are prepared: users' statements would pile up
+                    // in every pooled connection's prepared-statement cache.
+                    await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                sent = true;
+                AppendOutcome outcome;
+                var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                    outcome = AppendOutcome.Read(reader);
+                    try
+                    {
+                        // Every statement's outcome (and the transaction's) is only known once every result is read.
+                        while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                        }
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.AppendNotWritten && outcome.Status != Appended)
+                    {
+                        // Refused, or stored earlier: the status row says which; nothing rode with it.
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged && attempt < MaxDocumentAttempts)
+                    {
+                        continue;
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged)
+                    {
+                        throw new ConcurrencyException(streamId,
+                            $"The append to stream {streamId} was tried {attempt} times, and each time other transactions had changed the projection "
+                            + "documents it writes before it could commit. Nothing was written. Retry later.", ex);
+                    }
+                    catch (PostgresException ex) when (ex.BatchCommand is { } failed && batch.BatchCommands.IndexOf(failed) - firstStatement is var i
+                        && i >= 0 && i < statements.Count)
+                    {
+                        var statement = statements[i];
+                        throw new ProjectionFailedException(statement.ProjectionName, streamId,
+                            appends[0].VersionOf(Array.FindIndex(serialized, e => e.EventId == statement.FirstEvent.EventId)),
+                            statement.FirstEvent.EventType, ex);
+                    }
+                }
+
+                return ResultOf(outcome, streamId, expectedVersion, serialized, options);
+            }
+            catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)
+                && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
+            {
+                throw mapped;
+            }
+        }
+    }
+
+    private async Task<Dictionary<(string, string), StoredDocument?>> ReadDocumentsAsync(NpgsqlConnection connection,
+        List<(IDocumentProjection Projection, List<string> Keys)> keys, CancellationToken cancellationToken)
+    {
+        var read = new Dictionary<(string, string), StoredDocument?>();
+        using var batch = new NpgsqlBatch(connection);
+        foreach (var (projection, projectionKeys) in keys)
+        {
+            batch.BatchCommands.Add(ProjectionCommands.ReadDocuments(_sql, projection.Name, projectionKeys));
+            foreach (var key in projectionKeys)
+            {
+                read[(projection.Name, key)] = null;
+            }
+        }
+
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
+        var index = 0;
+        do
+        {
+            var name = keys[index++].Projection.Name;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                read[(name, reader.GetString(0))] = new StoredDocument(
+                    reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1), reader.GetInt64(2), reader.GetBoolean(3));
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+
+        return read;
+    }
+
+    private async Task EnsureProjectionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var projection in _projections.Documents)
+            {
+                using var command = new NpgsqlCommand(_sql.EnsureDocumentProjection, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.KeysAreText ? "text" : "uuid" });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var projection in _projections.Sql)
+            {
+                using var command = new NpgsqlCommand(_sql.EnsureSqlProjection, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionShapeChanged)
+        {
+            throw new EventStoreConfigurationException($"{ex.MessageText}. {ex.Hint}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<TDocument?> LoadAsync<TDocument>(StreamId id, CancellationToken cancellationToken = default) where TDocument : class =>
+        LoadAsync<TDocument>(InlineProjections.KeyOf(id), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<TDocument?> LoadAsync<TDocument>(string key, CancellationToken cancellationToken = default) where TDocument : class
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var projection = _projections.ForDocument(typeof(TDocument));
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.ReadDocument, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
+                ? (TDocument?)_projections.Deserialize(projection, reader.GetFieldValue<byte[]>(0))
+                : null;
+        }
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"loading document '{key}' of projection {projection.Name}") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using FraiseEvents.Projections;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FraiseEvents.Postgres;
+
+/// <summary>Builds the batch commands of the side writes that ride with an append: documents and SQL projections' statements.</summary>
+internal static class ProjectionCommands
+{
+    public static NpgsqlBatchCommand ReadDocuments(SqlStatements sql, string projection, List<string> keys)
+    {
+        var command = new NpgsqlBatchCommand(sql.ReadDocuments);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys] });
+        return command;
+    }
+
+    public static NpgsqlBatchCommand WriteDocuments(SqlStatements sql, string projection, IReadOnlyList<DocumentWrite> writes)
+    {
+        var count = writes.Count;
+        var keys = new string[count];
+        var expected = new long?[count];
+        var data = new byte[]?[count];
+        var deleted = new bool[count];
+        var streams = new Guid[count];
+        var events = new Guid[count];
+        for (var i = 0; i < count; i++)
+        {
+            var write = writes[i];
+            keys[i] = write.Key;
+            expected[i] = write.ExpectedRevision;
+            data[i] = write.Data;
+            deleted[i] = write.Deleted;
+            streams[i] = write.LastStreamId.Value;
+            events[i] = write.LastEventId;
+        }
+
+        var command = new NpgsqlBatchCommand(sql.WriteDocuments);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        command.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = expected, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = deleted });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = streams });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = events });
+        return command;
+    }
+
+    public static NpgsqlBatchCommand UseStoreSearchPath(SqlStatements sql, string schema)
+    {
+        var command = new NpgsqlBatchCommand(sql.UseStoreSearchPath);
+        var path = schema == "public" ? StoreSchema.Quote(schema) : $"{StoreSchema.Quote(schema)}, public";
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
+        return command;
+    }
+
+    /// <summary>A SQL projection's statement; its values' types are inferred by Npgsql, as for any command.</summary>
+    public static NpgsqlBatchCommand Statement(ProjectionStatement statement)
+    {
+        var command = new NpgsqlBatchCommand(statement.Sql);
+        foreach (var value in statement.Parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,375 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FraiseEvents.Serialization;
+
+namespace FraiseEvents.Projections;
+
+/// <summary>
+/// The inline projections of one store, checked once when the store is created, and the fold both
+/// stores share: which documents an append needs read first, and what it writes.
+/// </summary>
+internal sealed partial class InlineProjections
+{
+    private readonly IDocumentProjection[] _documents;
+    private readonly SqlProjection[] _sql;
+    private readonly Dictionary<Type, IDocumentProjection> _byDocumentType;
+    private readonly JsonSerializerOptions _json;
+
+    private InlineProjections(IDocumentProjection[] documents, SqlProjection[] sql, JsonSerializerOptions json)
+    {
+        _documents = documents;
+        _sql = sql;
+        _json = json;
+        _byDocumentType = documents.ToDictionary(d => d.DocumentType);
+    }
+
+    public bool IsEmpty => _documents.Length == 0 && _sql.Length == 0;
+
+    public IReadOnlyList<IDocumentProjection> Documents => _documents;
+
+    public IReadOnlyList<SqlProjection> Sql => _sql;
+
+    /// <summary>Checks every projection against the registered event types; the message names the projection.</summary>
+    /// <exception cref="EventStoreConfigurationException">A projection is not valid.</exception>
+    public static InlineProjections Create(ProjectionRegistry registry, EventTypeRegistry events, JsonSerializerOptions json)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var documents = new List<IDocumentProjection>();
+        var sql = new List<SqlProjection>();
+        foreach (var projection in registry.All)
+        {
+            var name = projection.Name;
+            if (name is null || !ValidName().IsMatch(name))
+            {
+                throw Invalid(name, "its name must be 1 to 50 characters of a-z, 0-9 and _, starting with a letter "
+                    + "(it names the table proj_<name> and the view v_<name>).");
+            }
+
+            if (!names.Add(name))
+            {
+                throw Invalid(name, "another projection has the same name; each needs its own.");
+            }
+
+            if (projection.Lifecycle != ProjectionLifecycle.Inline)
+            {
+                throw Invalid(name, $"its lifecycle is {projection.Lifecycle}, and only Inline projections run yet: async projections "
+                    + "need the projection daemon, which is not available. Register it as ProjectionLifecycle.Inline.");
+            }
+
+            if (projection.EventTypes is not { Count: > 0 } handled)
+            {
+                throw Invalid(name, "it handles no event type. Declare its handlers in its constructor.");
+            }
+
+            foreach (var type in handled)
+            {
+                if (!events.TryGet(type, out _) && !events.Registered.Any(r => type.IsAssignableFrom(r.ClrType)))
+                {
+                    throw Invalid(name, $"it handles {type.FullName}, which is not a registered event type (nor a base of one). "
+                        + $"Register it: options.Events.Register<{type.Name}>().");
+                }
+            }
+
+            switch (projection)
+            {
+                case IDocumentProjection document:
+                    try
+                    {
+                        document.Validate();
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new EventStoreConfigurationException(ex.Message, ex);
+                    }
+
+                    if (documents.FirstOrDefault(d => d.DocumentType == document.DocumentType) is { } other)
+                    {
+                        throw Invalid(name, $"projection '{other.Name}' already has {document.DocumentType.Name} as its document type; "
+                            + "documents are loaded by type, so each projection needs a type of its own.");
+                    }
+
+                    documents.Add(document);
+                    break;
+                case SqlProjection statements:
+                    sql.Add(statements);
+                    break;
+                default:
+                    throw Invalid(name, $"{projection.GetType().Name} implements IProjection directly; derive it from "
+                        + "DocumentProjection<TDocument> or SqlProjection.");
+            }
+        }
+
+        return new InlineProjections([.. documents], [.. sql], json);
+    }
+
+    /// <summary>The document projection whose document type this is.</summary>
+    public IDocumentProjection ForDocument(Type documentType) =>
+        _byDocumentType.TryGetValue(documentType, out var projection)
+            ? projection
+            : throw new ArgumentException($"No document projection of this store has {documentType.Name} as its document type. "
+                + "Register one with options.Projections.Add(...).", nameof(documentType));
+
+    /// <summary>The document key a stream id or Guid key is stored under.</summary>
+    public static string KeyOf(StreamId id) => id.Value.ToString();
+
+    public object? Deserialize(IDocumentProjection projection, byte[] data) => JsonSerializer.Deserialize(data, projection.DocumentType, _json);
+
+    /// <summary>
+    /// The documents to read before <see cref="ProjectDocuments"/>: those whose first handled event in the
+    /// append changes them. Documents it starts or deletes first are written without reading, and a
+    /// stream's own document cannot exist before its stream (<see cref="ExpectedVersion.NoStream"/>),
+    /// unless <paramref name="readAll"/> (a retry after a concurrent change) asks for every one.
+    /// </summary>
+    public List<(IDocumentProjection Projection, List<string> Keys)> KeysToRead(IReadOnlyList<ProjectionAppend> appends, bool readAll)
+    {
+        var result = new List<(IDocumentProjection, List<string>)>();
+        foreach (var projection in _documents)
+        {
+            List<string>? keys = null;
+            HashSet<string>? seen = null;
+            foreach (var append in appends)
+            {
+                for (var i = 0; i < append.Events.Count; i++)
+                {
+                    if (!projection.TryGetStep(append.Events[i].Data.GetType(), out var step, out var keyOf))
+                    {
+                        continue;
+                    }
+
+                    var key = KeyFor(projection, append, i, keyOf);
+                    if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
+                    {
+                        continue;
+                    }
+
+                    var absentForSure = keyOf is null && append.ExpectedVersion == ExpectedVersion.NoStream;
+                    if (readAll || (step.Action == DocumentAction.Apply && !absentForSure))
+                    {
+                        (keys ??= []).Add(key);
+                    }
+                }
+            }
+
+            if (keys is not null)
+            {
+                result.Add((projection, keys));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Folds the append into the documents it touches. <paramref name="read"/> holds what
+    /// <see cref="KeysToRead"/> asked for (null for a key with no row).
+    /// </summary>
+    /// <exception cref="ProjectionFailedException">A projection threw, or changed a document that does not exist.</exception>
+    public IReadOnlyList<(IDocumentProjection Projection, IReadOnlyList<DocumentWrite> Writes)> ProjectDocuments(
+        IReadOnlyList<ProjectionAppend> appends, IReadOnlyDictionary<(string Projection, string Key), StoredDocument?> read)
+    {
+        List<(IDocumentProjection, IReadOnlyList<DocumentWrite>)>? documents = null;
+        foreach (var projection in _documents)
+        {
+            if (Fold(projection, appends, read) is { Count: > 0 } writes)
+            {
+                (documents ??= []).Add((projection, writes));
+            }
+        }
+
+        return documents ?? (IReadOnlyList<(IDocumentProjection, IReadOnlyList<DocumentWrite>)>)[];
+    }
+
+    /// <summary>Runs the SQL projections that handle events of the append and collects their statements, in order.</summary>
+    /// <exception cref="ProjectionFailedException">A projection threw.</exception>
+    public async ValueTask<IReadOnlyList<ProjectionStatement>> CollectStatementsAsync(IReadOnlyList<ProjectionAppend> appends,
+        CancellationToken cancellationToken)
+    {
+        List<ProjectionStatement>? statements = null;
+        foreach (var projection in _sql)
+        {
+            var handled = HandledBy(projection, appends);
+            if (handled.Count == 0)
+            {
+                continue;
+            }
+
+            var writer = new StatementCollector(projection.Name, handled[0], statements ??= []);
+            try
+            {
+                await projection.ProjectAsync(handled, writer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new ProjectionFailedException(projection.Name, handled[0].StreamId,
+                    VersionOf(appends, handled[0]), handled[0].EventType, ex);
+            }
+        }
+
+        return statements ?? (IReadOnlyList<ProjectionStatement>)[];
+    }
+
+    private List<DocumentWrite>? Fold(IDocumentProjection projection, IReadOnlyList<ProjectionAppend> appends,
+        IReadOnlyDictionary<(string, string), StoredDocument?> read)
+    {
+        Dictionary<string, FoldState>? states = null;
+        List<string>? order = null;
+        foreach (var append in appends)
+        {
+            for (var i = 0; i < append.Events.Count; i++)
+            {
+                var data = append.Events[i].Data;
+                if (!projection.TryGetStep(data.GetType(), out var step, out var keyOf))
+                {
+                    continue;
+                }
+
+                var eventType = append.Serialized[i].EventType;
+                try
+                {
+                    var key = KeyFor(projection, append, i, keyOf);
+                    states ??= new Dictionary<string, FoldState>(StringComparer.Ordinal);
+                    if (!states.TryGetValue(key, out var state))
+                    {
+                        state = Start(projection, append, keyOf, key, read);
+                        states.Add(key, state);
+                        (order ??= []).Add(key);
+                    }
+
+                    switch (step.Action)
+                    {
+                        case DocumentAction.Create:
+                            state.Document = step.Fold!(null, data) ?? throw new InvalidOperationException("Its Create handler returned null.");
+                            break;
+                        case DocumentAction.Delete:
+                            state.Document = null;
+                            break;
+                        default:
+                            var current = state.Document ?? projection.Initial(key) ?? throw new InvalidOperationException(
+                                $"There is no document '{key}' to apply it to (none was created, or it was deleted). Give the projection a "
+                                + "Create handler for the event that starts the document, or StartWith(...) for a document that starts empty. "
+                                + "A projection added to a store that already has events needs its documents built first.");
+                            state.Document = step.Fold!(current, data) ?? throw new InvalidOperationException("Its Apply handler returned null.");
+                            break;
+                    }
+
+                    state.LastStreamId = append.StreamId;
+                    state.LastEventId = append.Serialized[i].EventId;
+                }
+                catch (Exception ex)
+                {
+                    throw new ProjectionFailedException(projection.Name, append.StreamId, append.VersionOf(i), eventType, ex);
+                }
+            }
+        }
+
+        if (states is null)
+        {
+            return null;
+        }
+
+        var writes = new List<DocumentWrite>(order!.Count); // order is set with the first state
+        foreach (var key in order)
+        {
+            var state = states[key];
+            var json = state.Document is null ? null : JsonSerializer.SerializeToUtf8Bytes(state.Document, projection.DocumentType, _json);
+            writes.Add(new DocumentWrite(key, state.ExpectedRevision, json, json is null, state.LastStreamId, state.LastEventId));
+        }
+
+        return writes;
+    }
+
+    private FoldState Start(IDocumentProjection projection, ProjectionAppend append, Func<object, string>? keyOf, string key,
+        IReadOnlyDictionary<(string, string), StoredDocument?> read)
+    {
+        if (read.TryGetValue((projection.Name, key), out var stored))
+        {
+            return stored is null
+                ? new FoldState { ExpectedRevision = 0 }
+                : new FoldState { ExpectedRevision = stored.Revision, Document = stored is { Deleted: false, Data: { } data } ? Deserialize(projection, data) : null };
+        }
+
+        // Not read: the first event starts or deletes the document, whatever was there (null), or
+        // the stream is new, so its own document cannot exist yet (0).
+        return new FoldState { ExpectedRevision = keyOf is null && append.ExpectedVersion == ExpectedVersion.NoStream ? 0 : null };
+    }
+
+    private static List<ProjectedEvent> HandledBy(SqlProjection projection, IReadOnlyList<ProjectionAppend> appends)
+    {
+        var handled = new List<ProjectedEvent>();
+        foreach (var append in appends)
+        {
+            for (var i = 0; i < append.Events.Count; i++)
+            {
+                var newEvent = append.Events[i];
+                var type = newEvent.Data.GetType();
+                if (projection.EventTypes.Contains(type) || projection.EventTypes.Any(t => t.IsAssignableFrom(type)))
+                {
+                    var serialized = append.Serialized[i];
+                    handled.Add(new ProjectedEvent(append.StreamId, serialized.EventId, serialized.EventType, newEvent.Data,
+                        newEvent.Metadata ?? append.Options?.Metadata ?? EventMetadata.Empty, append.Options?.StreamType));
+                }
+            }
+        }
+
+        return handled;
+    }
+
+    private static StreamVersion? VersionOf(IReadOnlyList<ProjectionAppend> appends, ProjectedEvent projected)
+    {
+        foreach (var append in appends)
+        {
+            for (var i = 0; i < append.Serialized.Length; i++)
+            {
+                if (append.Serialized[i].EventId == projected.EventId && append.StreamId == projected.StreamId)
+                {
+                    return append.VersionOf(i);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string KeyFor(IDocumentProjection projection, ProjectionAppend append, int index, Func<object, string>? keyOf)
+    {
+        if (keyOf is null)
+        {
+            return KeyOf(append.StreamId);
+        }
+
+        var key = keyOf(append.Events[index].Data);
+        if (string.IsNullOrEmpty(key) || key.Length > 1000 || key.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ProjectionFailedException(projection.Name, append.StreamId, append.VersionOf(index), append.Serialized[index].EventType,
+                new ArgumentException($"Its KeyBy gave the key '{key}': a document key must be 1 to 1000 characters, without U+0000."));
+        }
+
+        return key;
+    }
+
+    private static EventStoreConfigurationException Invalid(string? name, string reason) =>
+        new($"Projection '{name}' cannot be used: {reason}");
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,49}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValidName();
+
+    private sealed class FoldState
+    {
+        public object? Document { get; set; }
+
+        public long? ExpectedRevision { get; init; }
+
+        public StreamId LastStreamId { get; set; }
+
+        public Guid LastEventId { get; set; }
+    }
+
+    private sealed class StatementCollector(string projectionName, ProjectedEvent firstEvent, List<ProjectionStatement> statements) : IProjectionWriter
+    {
+        public void Execute(string sql, params object?[] parameters)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+            statements.Add(new ProjectionStatement(projectionName, firstEvent, sql, parameters ?? []));
+        }
+    }
+}
