@@ -1,3 +1,4 @@
+using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,6 +16,10 @@ public sealed partial class PostgresEventStore
     /// Every stream must be new (as with <see cref="ExpectedVersion.NoStream"/>); its events get
     /// versions 1 to n. All events share one <c>created_at</c> and one transaction id, so consumers
     /// of the global log see the import as one transaction, never skipping any of it.
+    /// </para>
+    /// <para>
+    /// Inline projections are fed in the same transaction, exactly as by appends: the read models
+    /// show the imported streams when the import returns, or nothing was imported.
     /// </para>
     /// <para>
     /// Unlike <see cref="AppendAsync"/>, an import is not idempotent: when its reply is lost
@@ -67,7 +72,12 @@ public sealed partial class PostgresEventStore
             // Streams first, in the order appends take their locks: a concurrent append creating
             // one of these streams makes this import fail instead of deadlocking with it.
             await CopyStreamsAsync(connection, streams, now, cancellationToken).ConfigureAwait(false);
-            var events = await CopyEventsAsync(connection, streams, now, txId, cancellationToken).ConfigureAwait(false);
+            var appends = _projections.IsEmpty ? null : new List<ProjectionAppend>(streams.Count);
+            var events = await CopyEventsAsync(connection, streams, now, txId, appends, cancellationToken).ConfigureAwait(false);
+            if (appends is not null)
+            {
+                await ProjectImportAsync(connection, transaction, appends, cancellationToken).ConfigureAwait(false);
+            }
 
             committing = true;
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -120,7 +130,7 @@ public sealed partial class PostgresEventStore
     }
 
     private async Task<long> CopyEventsAsync(NpgsqlConnection connection, IReadOnlyCollection<BulkImportStream> streams, DateTimeOffset now,
-        long txId, CancellationToken cancellationToken)
+        long txId, List<ProjectionAppend>? appends, CancellationToken cancellationToken)
     {
         long total = 0;
         var writer = await connection.BeginBinaryImportAsync(_sql.BulkImportEvents, cancellationToken).ConfigureAwait(false);
@@ -128,8 +138,9 @@ public sealed partial class PostgresEventStore
         foreach (var stream in streams)
         {
             // The same checks as an append: registered types, size limits, JSON that jsonb accepts.
-            var serialized = _serializer.SerializeAppend(stream.StreamId, stream.Events,
-                stream.StreamType is null ? null : new AppendOptions { StreamType = stream.StreamType });
+            var options = stream.StreamType is null ? null : new AppendOptions { StreamType = stream.StreamType };
+            var serialized = _serializer.SerializeAppend(stream.StreamId, stream.Events, options);
+            appends?.Add(new ProjectionAppend(stream.StreamId, ExpectedVersion.NoStream, stream.Events, serialized, options));
             for (var i = 0; i < serialized.Length; i++)
             {
                 await WriteEventRowAsync(writer, stream.StreamId.Value, i + 1, serialized[i], now, txId, cancellationToken).ConfigureAwait(false);
@@ -140,6 +151,54 @@ public sealed partial class PostgresEventStore
 
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return total;
+    }
+
+    /// <summary>Writes what the inline projections make of the imported streams, in the import's transaction.</summary>
+    private async Task ProjectImportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<ProjectionAppend> appends,
+        CancellationToken cancellationToken)
+    {
+        var statements = await _projections.CollectStatementsAsync(appends, cancellationToken).ConfigureAwait(false);
+        var keys = _projections.KeysToRead(appends, readAll: false);
+        var read = keys.Count == 0 ? NothingRead : await ReadDocumentsAsync(connection, keys, cancellationToken).ConfigureAwait(false);
+        var documents = _projections.ProjectDocuments(appends, read);
+        using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (projection, writes) in documents)
+        {
+            batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_sql, projection.Name, writes));
+        }
+
+        var firstStatement = batch.BatchCommands.Count + 1;
+        if (statements.Count > 0)
+        {
+            batch.BatchCommands.Add(ProjectionCommands.UseStoreSearchPath(_sql, Schema));
+            foreach (var statement in statements)
+            {
+                batch.BatchCommands.Add(ProjectionCommands.Statement(statement));
+            }
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged)
+        {
+            throw new ConcurrencyException(appends[0].StreamId,
+                "A concurrent append changed projection documents that this bulk import also writes. Nothing was imported; retry the import.", ex);
+        }
+        catch (PostgresException ex) when (ex.BatchCommand is { } failed && batch.BatchCommands.IndexOf(failed) - firstStatement is var i
+            && i >= 0 && i < statements.Count)
+        {
+            var first = statements[i].FirstEvent;
+            var append = appends.First(a => a.StreamId == first.StreamId);
+            throw new ProjectionFailedException(statements[i].ProjectionName, first.StreamId,
+                append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == first.EventId)), first.EventType, ex);
+        }
     }
 
     private static async Task WriteEventRowAsync(NpgsqlBinaryImporter writer, Guid streamId, int version, SerializedEvent e, DateTimeOffset now,
