@@ -34,7 +34,7 @@ public sealed class PostgresMigrations
     /// schema when it is missing, sets the search path to it, and runs the files unchanged, in order.
     /// </returns>
     /// <exception cref="ArgumentException"><paramref name="schema"/> is not a valid schema name.</exception>
-    public static string GetScript(string schema = "public") => MigrationScript.Write(schema, MigrationScripts.All);
+    public static string GetScript(string schema = "public") => MigrationScriptWriter.Write(schema, MigrationScripts.All);
 
     /// <summary>
     /// The SQL of the migrations this store's schema does not have yet, as <see cref="GetScript"/>
@@ -46,7 +46,7 @@ public sealed class PostgresMigrations
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);
         var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
-        return MigrationScript.Write(_schema, [.. MigrationScripts.All.Where(m => !applied.Contains(m.Version))]);
+        return MigrationScriptWriter.Write(_schema, [.. MigrationScripts.All.Where(m => !applied.Contains(m.Version))]);
     }
 
     /// <summary>The advisory lock's key: migrations of one schema are applied one process at a time.</summary>

@@ -8,7 +8,7 @@ namespace FraiseEvents.Postgres;
 /// deployment step and starting stores never apply a file twice), the schema created when missing
 /// and placed first on the search path, then the files unchanged.
 /// </summary>
-internal static class MigrationScript
+internal static class MigrationScriptWriter
 {
     public static string Write(string schema, IReadOnlyList<Migration> migrations)
     {
