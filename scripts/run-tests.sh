@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs every test project, then prints one summary line for all of them:
+# Builds and runs every test project and the packed-package test (scripts/package-test.sh, counted
+# as one test), then prints one summary line for all of them:
 #   N passed, N failed, N skipped
 # Expects FRAISEEVENTS_TEST_CONNECTION to be set (scripts/test.sh does that).
 set -uo pipefail
@@ -36,6 +37,14 @@ for trx in "$results"/*/*.trx; do
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   skipped=$((skipped + $(get notExecuted)))
 done
+
+# It builds in a folder of its own, so it cannot disturb the builds the tests above ran.
+if "$root/scripts/package-test.sh"; then
+  passed=$((passed + 1))
+else
+  echo "the packed-package test failed (scripts/package-test.sh)"
+  failed=$((failed + 1))
+fi
 
 if [[ $files -eq 0 ]]; then
   echo "no test results were written"

@@ -11,12 +11,13 @@ using FraiseEvents.Snapshots;
 var connectionString = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("FRAISEEVENTS_CONNECTION")
     ?? throw new InvalidOperationException("Pass a connection string, or set FRAISEEVENTS_CONNECTION.");
 
+// Each sample keeps to a schema of its own, so one database can hold all of them.
 await using var store = PostgresEventStore.Create(connectionString, options =>
 {
     options.Events.Register<UserCreated>();
     options.Events.Register<UserUpdated>();
     options.Events.Register<UserDeleted>();
-});
+}, postgres => postgres.Schema = "aggregates_sample");
 
 // Snapshots every 2 events, written in the same transaction as the events that cross the threshold.
 var users = new AggregateRepository<UserAggregate>(store, id => new UserAggregate(id),

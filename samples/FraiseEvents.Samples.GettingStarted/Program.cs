@@ -7,12 +7,14 @@ using FraiseEvents.Postgres;
 var connectionString = args.FirstOrDefault() ?? Environment.GetEnvironmentVariable("FRAISEEVENTS_CONNECTION")
     ?? throw new InvalidOperationException("Pass a connection string, or set FRAISEEVENTS_CONNECTION.");
 
+// Each sample keeps to a schema of its own, so one database can hold all of them and each starts from an
+// empty log: on a new database the global positions printed below start at 1.
 await using var store = PostgresEventStore.Create(connectionString, options =>
 {
     options.Events.Register<UserCreated>();
     options.Events.Register<UserUpdated>();
     options.Events.Register<UserDeleted>();
-});
+}, postgres => postgres.Schema = "getting_started_sample");
 
 // 1. Create a user: NoStream means "this stream must not exist yet".
 var userId = StreamId.New();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FraiseEvents.Conformance;
 using FraiseEvents.Postgres.Tests.Support;
 using Npgsql;
@@ -61,7 +60,7 @@ public sealed class SchemaTests : PostgresFixture
         {
             foreach (var file in files)
             {
-                var (exitCode, output) = await RunPsqlAsync(database.ConnectionString, file);
+                var (exitCode, output) = await Psql.RunFileAsync(database.ConnectionString, file);
                 Assert.That(exitCode, Is.EqualTo(0), $"psql -f {Path.GetFileName(file)} failed:\n{output}");
             }
         }
@@ -148,35 +147,5 @@ public sealed class SchemaTests : PostgresFixture
         var streamId = StreamId.New();
         await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(1));
         return streamId;
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunPsqlAsync(string connectionString, string file)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var psql = FindPsql();
-        var start = new ProcessStartInfo(psql)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", builder.Host!, "-p", builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-U", builder.Username!, "-d", builder.Database!, "-f", file },
-        };
-        if (builder.Password is { } password)
-        {
-            start.Environment["PGPASSWORD"] = password;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardError.ReadToEndAsync() + await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
-    }
-
-    private static string FindPsql()
-    {
-        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, "psql"))
-            .Concat(Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "psql")) : []);
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new AssertionException("This test runs the migration files with psql, and no psql was found. Install the PostgreSQL client (apt-get install postgresql-client).");
     }
 }

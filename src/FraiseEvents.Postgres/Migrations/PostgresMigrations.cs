@@ -23,6 +23,35 @@ public sealed class PostgresMigrations
     /// <summary>Every migration this version of the library knows, in order.</summary>
     public IReadOnlyList<Migration> All => MigrationScripts.All;
 
+    /// <summary>
+    /// The SQL of every migration this version of the library knows, for a deployment step that
+    /// applies the schema itself (<c>psql -v ON_ERROR_STOP=1 -f</c>, or any SQL client). Every file
+    /// is idempotent, so the script can run against a database at any earlier version.
+    /// </summary>
+    /// <param name="schema">The schema the store lives in (<see cref="PostgresEventStoreOptions.Schema"/>); the default is <c>public</c>.</param>
+    /// <returns>
+    /// One transaction that takes the advisory lock <see cref="ApplyAsync"/> takes, creates the
+    /// schema when it is missing, sets the search path to it, and runs the files unchanged, in order.
+    /// </returns>
+    /// <exception cref="ArgumentException"><paramref name="schema"/> is not a valid schema name.</exception>
+    public static string GetScript(string schema = "public") => MigrationScriptWriter.Write(schema, MigrationScripts.All);
+
+    /// <summary>
+    /// The SQL of the migrations this store's schema does not have yet, as <see cref="GetScript"/>
+    /// writes it, to review or to apply from a deployment step instead of <see cref="ApplyAsync"/>.
+    /// </summary>
+    /// <returns>The script; empty when the schema is up to date.</returns>
+    public async Task<string> GetPendingScriptAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
+        return MigrationScriptWriter.Write(_schema, [.. MigrationScripts.All.Where(m => !applied.Contains(m.Version))]);
+    }
+
+    /// <summary>The advisory lock's key: migrations of one schema are applied one process at a time.</summary>
+    internal static string LockKey(string schema) => "fraiseevents:migrations:" + schema;
+
     /// <summary>Applies the pending migrations in one transaction.</summary>
     /// <returns>The migrations this call applied; empty when the schema was already up to date.</returns>
     public async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default)
@@ -34,7 +63,7 @@ public sealed class PostgresMigrations
 
         using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
         {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "fraiseevents:migrations:" + _schema });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LockKey(_schema) });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
