@@ -191,12 +191,11 @@ public sealed partial class PostgresEventStore
             throw new ConcurrencyException(appends[0].StreamId,
                 "A concurrent append changed projection documents that this bulk import also writes. Nothing was imported; retry the import.", ex);
         }
-        catch (PostgresException ex) when (ex.BatchCommand is { } failed && batch.BatchCommands.IndexOf(failed) - firstStatement is var i
-            && i >= 0 && i < statements.Count)
+        catch (PostgresException ex) when (ProjectionCommands.FailedStatement(batch, ex, firstStatement, statements) is { } statement)
         {
-            var first = statements[i].FirstEvent;
+            var first = statement.FirstEvent;
             var append = appends.First(a => a.StreamId == first.StreamId);
-            throw new ProjectionFailedException(statements[i].ProjectionName, first.StreamId,
+            throw new ProjectionFailedException(statement.ProjectionName, first.StreamId,
                 append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == first.EventId)), first.EventType, ex);
         }
     }

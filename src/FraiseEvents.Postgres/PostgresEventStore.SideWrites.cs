@@ -106,10 +106,8 @@ public sealed partial class PostgresEventStore : IDocumentReader
                             $"The append to stream {streamId} was tried {attempt} times, and each time other transactions had changed the projection "
                             + "documents it writes before it could commit. Nothing was written. Retry later.", ex);
                     }
-                    catch (PostgresException ex) when (ex.BatchCommand is { } failed && batch.BatchCommands.IndexOf(failed) - firstStatement is var i
-                        && i >= 0 && i < statements.Count)
+                    catch (PostgresException ex) when (ProjectionCommands.FailedStatement(batch, ex, firstStatement, statements) is { } statement)
                     {
-                        var statement = statements[i];
                         throw new ProjectionFailedException(statement.ProjectionName, streamId,
                             appends[0].VersionOf(Array.FindIndex(serialized, e => e.EventId == statement.FirstEvent.EventId)),
                             statement.FirstEvent.EventType, ex);

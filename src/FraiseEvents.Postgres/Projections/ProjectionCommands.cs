@@ -54,6 +54,34 @@ internal static class ProjectionCommands
         return command;
     }
 
+    /// <summary>
+    /// The SQL projection statement that failed, when the failure is one of <paramref name="statements"/>,
+    /// added to <paramref name="batch"/> from <paramref name="first"/> on. Npgsql names the failed command only
+    /// when the connection string asks it to; otherwise it is the first command that never completed.
+    /// </summary>
+    public static ProjectionStatement? FailedStatement(NpgsqlBatch batch, PostgresException failure, int first,
+        IReadOnlyList<ProjectionStatement> statements)
+    {
+        var failed = failure.BatchCommand is NpgsqlBatchCommand named
+            ? batch.BatchCommands.IndexOf(named)
+            : IndexOfFirstUncompleted(batch);
+        var index = failed - first;
+        return index >= 0 && index < statements.Count ? statements[index] : null;
+    }
+
+    private static int IndexOfFirstUncompleted(NpgsqlBatch batch)
+    {
+        for (var i = 0; i < batch.BatchCommands.Count; i++)
+        {
+            if (batch.BatchCommands[i].StatementType == StatementType.Unknown)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>A SQL projection's statement; its values' types are inferred by Npgsql, as for any command.</summary>
     public static NpgsqlBatchCommand Statement(ProjectionStatement statement)
     {

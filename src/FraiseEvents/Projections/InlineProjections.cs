@@ -179,29 +179,35 @@ internal sealed partial class InlineProjections
         return documents ?? (IReadOnlyList<(IDocumentProjection, IReadOnlyList<DocumentWrite>)>)[];
     }
 
-    /// <summary>Runs the SQL projections that handle events of the append and collects their statements, in order.</summary>
+    /// <summary>
+    /// Runs the SQL projections that handle events of the append, once per stream of it, and collects
+    /// their statements in order.
+    /// </summary>
     /// <exception cref="ProjectionFailedException">A projection threw.</exception>
     public async ValueTask<IReadOnlyList<ProjectionStatement>> CollectStatementsAsync(IReadOnlyList<ProjectionAppend> appends,
         CancellationToken cancellationToken)
     {
         List<ProjectionStatement>? statements = null;
-        foreach (var projection in _sql)
+        foreach (var append in appends)
         {
-            var handled = HandledBy(projection, appends);
-            if (handled.Count == 0)
+            foreach (var projection in _sql)
             {
-                continue;
-            }
+                var handled = HandledBy(projection, append);
+                if (handled.Count == 0)
+                {
+                    continue;
+                }
 
-            var writer = new StatementCollector(projection.Name, handled[0], statements ??= []);
-            try
-            {
-                await projection.ProjectAsync(handled, writer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                throw new ProjectionFailedException(projection.Name, handled[0].StreamId,
-                    VersionOf(appends, handled[0]), handled[0].EventType, ex);
+                var writer = new StatementCollector(projection.Name, handled[0], statements ??= []);
+                try
+                {
+                    await projection.ProjectAsync(handled, writer, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    throw new ProjectionFailedException(projection.Name, append.StreamId,
+                        append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == handled[0].EventId)), handled[0].EventType, ex);
+                }
             }
         }
 
@@ -293,41 +299,22 @@ internal sealed partial class InlineProjections
         return new FoldState { ExpectedRevision = keyOf is null && append.ExpectedVersion == ExpectedVersion.NoStream ? 0 : null };
     }
 
-    private static List<ProjectedEvent> HandledBy(SqlProjection projection, IReadOnlyList<ProjectionAppend> appends)
+    private static List<ProjectedEvent> HandledBy(SqlProjection projection, ProjectionAppend append)
     {
         var handled = new List<ProjectedEvent>();
-        foreach (var append in appends)
+        for (var i = 0; i < append.Events.Count; i++)
         {
-            for (var i = 0; i < append.Events.Count; i++)
+            var newEvent = append.Events[i];
+            var type = newEvent.Data.GetType();
+            if (projection.EventTypes.Contains(type) || projection.EventTypes.Any(t => t.IsAssignableFrom(type)))
             {
-                var newEvent = append.Events[i];
-                var type = newEvent.Data.GetType();
-                if (projection.EventTypes.Contains(type) || projection.EventTypes.Any(t => t.IsAssignableFrom(type)))
-                {
-                    var serialized = append.Serialized[i];
-                    handled.Add(new ProjectedEvent(append.StreamId, serialized.EventId, serialized.EventType, newEvent.Data,
-                        newEvent.Metadata ?? append.Options?.Metadata ?? EventMetadata.Empty, append.Options?.StreamType));
-                }
+                var serialized = append.Serialized[i];
+                handled.Add(new ProjectedEvent(append.StreamId, serialized.EventId, serialized.EventType, newEvent.Data,
+                    newEvent.Metadata ?? append.Options?.Metadata ?? EventMetadata.Empty, append.Options?.StreamType));
             }
         }
 
         return handled;
-    }
-
-    private static StreamVersion? VersionOf(IReadOnlyList<ProjectionAppend> appends, ProjectedEvent projected)
-    {
-        foreach (var append in appends)
-        {
-            for (var i = 0; i < append.Serialized.Length; i++)
-            {
-                if (append.Serialized[i].EventId == projected.EventId && append.StreamId == projected.StreamId)
-                {
-                    return append.VersionOf(i);
-                }
-            }
-        }
-
-        return null;
     }
 
     private static string KeyFor(IDocumentProjection projection, ProjectionAppend append, int index, Func<object, string>? keyOf)
