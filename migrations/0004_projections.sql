@@ -46,12 +46,17 @@ BEGIN
 END
 $$;
 
--- Creates (once) the table and view of a document projection:
---   proj_<name>: id (uuid or text), data jsonb, revision (bumped by every write, for optimistic
---                concurrency), version and global_position of the last event applied, deleted,
---                created_at, updated_at
---   v_<name>:    id, data of the documents not deleted (the id/data shape GraphQL layers read)
--- A deleted document keeps its row (deleted = true, data NULL) so that its revision goes on.
+-- Creates (once) the table and view of a document projection, and the two functions the library
+-- reads and writes its documents with:
+--   proj_<name>:            id (uuid or text), data jsonb, revision (bumped by every write, for
+--                           optimistic concurrency), version and global_position of the last event
+--                           applied, deleted, created_at, updated_at
+--   v_<name>:               id, data of the documents not deleted (the id/data shape GraphQL layers read)
+--   fe_read_proj_<name>:    the documents with the given keys, deleted ones included
+--   fe_write_proj_<name>:   writes documents computed from the events of an append in this transaction
+-- A deleted document keeps its row (deleted = true, data NULL) so that its revision goes on. The
+-- functions are generated per table, rather than one function with dynamic SQL, so that their
+-- statements are planned once per session instead of on every append.
 CREATE OR REPLACE FUNCTION fe_ensure_document_projection(p_name text, p_key_type text)
 RETURNS void
 LANGUAGE plpgsql
@@ -59,6 +64,7 @@ SET search_path FROM CURRENT
 AS $$
 DECLARE
     v_existing text;
+    v_table    text := 'proj_' || p_name;
 BEGIN
     IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,49}$' THEN
         RAISE EXCEPTION 'projection name % must be 1 to 50 characters of a-z, 0-9 and _, starting with a letter', p_name
@@ -67,7 +73,7 @@ BEGIN
     IF p_key_type IS NULL OR p_key_type NOT IN ('uuid', 'text') THEN
         RAISE EXCEPTION 'projection %: the key type must be uuid or text (was %)', p_name, p_key_type USING ERRCODE = 'FE005';
     END IF;
-    -- Stores starting at once in several processes create the table once; the others wait here.
+    -- Stores starting at once in several processes create the objects once; the others wait here.
     PERFORM pg_advisory_xact_lock(hashtext('fraiseevents.projection'), hashtext(p_name));
 
     SELECT p.key_type INTO v_existing FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
@@ -75,7 +81,8 @@ BEGIN
         IF v_existing <> p_key_type THEN
             RAISE EXCEPTION 'projection % keys its documents by %, but the code now keys them by %', p_name, v_existing, p_key_type
                 USING ERRCODE = 'FE009',
-                      HINT = 'Give the changed projection a new name (a new table is built for it), or drop proj_' || p_name || ' and its row in tb_projections.';
+                      HINT = 'Give the changed projection a new name (a new table is built for it), or drop proj_' || p_name
+                             || ' and its row in tb_projections.';
         END IF;
         RETURN;
     END IF;
@@ -92,8 +99,73 @@ BEGIN
         deleted         boolean     NOT NULL DEFAULT false,
         created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
         updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-        CHECK (deleted OR data IS NOT NULL))', 'proj_' || p_name, p_key_type);
-    EXECUTE format('CREATE OR REPLACE VIEW %I AS SELECT id, data FROM %I WHERE NOT deleted', 'v_' || p_name, 'proj_' || p_name);
+        CHECK (deleted OR data IS NOT NULL))', v_table, p_key_type);
+    EXECUTE format('CREATE OR REPLACE VIEW %I AS SELECT id, data FROM %I WHERE NOT deleted', 'v_' || p_name, v_table);
+
+    EXECUTE format($f$
+        CREATE OR REPLACE FUNCTION %1$I(p_ids text[])
+        RETURNS TABLE (id text, data jsonb, revision bigint, deleted boolean)
+        LANGUAGE plpgsql STABLE
+        SET search_path FROM CURRENT
+        AS $body$
+        BEGIN
+            RETURN QUERY SELECT d.id::text, d.data, d.revision, d.deleted FROM %2$I d WHERE d.id = ANY (p_ids::%3$s[]);
+        END
+        $body$ $f$, 'fe_read_' || v_table, v_table, p_key_type);
+
+    -- Per document: the key, the revision it was computed from (0: it did not exist; NULL: it does
+    -- not matter, as for a document that an event starts afresh or deletes), the new data (NULL
+    -- with deleted), and the stream and id of the last event applied to it (its version and global
+    -- position are read from tb_events). Existing documents are updated where their revision is the
+    -- expected one; the others are inserted where they were expected not to exist (or it did not
+    -- matter). Every document must land in one of the two: one that another transaction wrote
+    -- since it was read lands in neither, and the whole transaction fails with FE008, so nothing
+    -- is lost and the caller recomputes from the new state.
+    EXECUTE format($f$
+        CREATE OR REPLACE FUNCTION %1$I(p_ids text[], p_expected bigint[], p_data jsonb[], p_deleted boolean[],
+                                       p_last_streams uuid[], p_last_events uuid[])
+        RETURNS void
+        LANGUAGE plpgsql
+        SET search_path FROM CURRENT
+        AS $body$
+        DECLARE
+            v_count   integer := coalesce(cardinality(p_ids), 0);
+            v_written bigint;
+        BEGIN
+            IF cardinality(p_expected) IS DISTINCT FROM v_count OR cardinality(p_data) IS DISTINCT FROM v_count
+               OR cardinality(p_deleted) IS DISTINCT FROM v_count OR cardinality(p_last_streams) IS DISTINCT FROM v_count
+               OR cardinality(p_last_events) IS DISTINCT FROM v_count THEN
+                RAISE EXCEPTION '%1$s: every array needs one element per document' USING ERRCODE = 'FE005';
+            END IF;
+            WITH u AS (
+                SELECT x.n, x.id::%3$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
+                FROM unnest(p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events)
+                     WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
+                JOIN tb_events e ON e.stream_id = x.sid AND e.id = x.eid
+            ), updated AS (
+                UPDATE %2$I d
+                SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
+                    global_position = u.global_position, updated_at = clock_timestamp()
+                FROM u
+                WHERE d.id = u.id AND u.expected IS DISTINCT FROM 0 AND (u.expected IS NULL OR d.revision = u.expected)
+                RETURNING u.n
+            ), inserted AS (
+                INSERT INTO %2$I (id, data, revision, version, global_position, deleted)
+                SELECT u.id, u.data, 1, u.event_version, u.global_position, u.deleted
+                FROM u
+                WHERE (u.expected IS NULL OR u.expected = 0) AND u.n NOT IN (SELECT n FROM updated)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO v_written;
+            IF v_written <> v_count THEN
+                RAISE EXCEPTION 'projection %4$s: %% of %% documents changed since they were read', v_count - v_written, v_count
+                    USING ERRCODE = 'FE008',
+                          HINT = 'Another transaction wrote the same documents; recompute them from the current state and retry.';
+            END IF;
+        END
+        $body$ $f$, 'fe_write_' || v_table, v_table, p_key_type, p_name);
+
     INSERT INTO tb_projections (name, kind, key_type) VALUES (p_name, 'document', p_key_type);
 END
 $$;
@@ -112,95 +184,6 @@ BEGIN
     INSERT INTO tb_projections (name, kind) VALUES (p_name, 'sql') ON CONFLICT (name) DO NOTHING;
     IF NOT EXISTS (SELECT FROM tb_projections p WHERE p.name = p_name AND p.kind = 'sql') THEN
         RAISE EXCEPTION 'projection % is already registered as a document projection', p_name USING ERRCODE = 'FE009';
-    END IF;
-END
-$$;
-
--- The documents of one projection with these keys (deleted ones included, for their revision).
-CREATE OR REPLACE FUNCTION fe_read_documents(p_name text, p_ids text[])
-RETURNS TABLE (id text, data jsonb, revision bigint, deleted boolean)
-LANGUAGE plpgsql STABLE
-SET search_path FROM CURRENT
-AS $$
-DECLARE
-    v_key_type text;
-BEGIN
-    SELECT p.key_type INTO v_key_type FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'there is no document projection %', p_name USING ERRCODE = 'FE005';
-    END IF;
-    RETURN QUERY EXECUTE format('SELECT d.id::text, d.data, d.revision, d.deleted FROM %I d WHERE d.id = ANY ($1::%s[])',
-                                'proj_' || p_name, v_key_type)
-        USING p_ids;
-END
-$$;
-
--- Writes documents computed by the application from the events of an append in this transaction.
--- Per document: the key, the revision it was computed from (0: it did not exist; NULL: it does not
--- matter, as for a document that an event starts afresh or deletes), the new data (NULL with
--- deleted), and the stream and id of the last event applied to it (its version and global position
--- are read from tb_events). A document whose revision is no longer the expected one (another
--- transaction wrote it since it was read) makes the whole transaction fail with FE008: nothing is
--- lost, and the caller recomputes from the new state.
-CREATE OR REPLACE FUNCTION fe_write_documents(
-    p_name           text,
-    p_ids            text[],
-    p_expected       bigint[],
-    p_data           jsonb[],
-    p_deleted        boolean[],
-    p_last_streams   uuid[],
-    p_last_events    uuid[])
-RETURNS void
-LANGUAGE plpgsql
-SET search_path FROM CURRENT
-AS $$
-DECLARE
-    v_key_type text;
-    v_count    integer := coalesce(cardinality(p_ids), 0);
-    v_written  bigint;
-BEGIN
-    SELECT p.key_type INTO v_key_type FROM tb_projections p WHERE p.name = p_name AND p.kind = 'document';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'there is no document projection %', p_name USING ERRCODE = 'FE005';
-    END IF;
-    IF cardinality(p_expected) IS DISTINCT FROM v_count OR cardinality(p_data) IS DISTINCT FROM v_count
-       OR cardinality(p_deleted) IS DISTINCT FROM v_count OR cardinality(p_last_streams) IS DISTINCT FROM v_count
-       OR cardinality(p_last_events) IS DISTINCT FROM v_count THEN
-        RAISE EXCEPTION 'fe_write_documents(%): every array needs one element per document', p_name USING ERRCODE = 'FE005';
-    END IF;
-
-    -- Existing documents are updated where their revision is the expected one; the others are
-    -- inserted where they were expected not to exist (or it did not matter). Every document must
-    -- land in one of the two; a document inserted meanwhile by another transaction lands in neither.
-    EXECUTE format($sql$
-        WITH u AS (
-            SELECT x.n, x.id::%2$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
-            FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::boolean[], $5::uuid[], $6::uuid[])
-                 WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
-            JOIN tb_events e ON e.stream_id = x.sid AND e.id = x.eid
-        ), updated AS (
-            UPDATE %1$I d
-            SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
-                global_position = u.global_position, updated_at = clock_timestamp()
-            FROM u
-            WHERE d.id = u.id AND u.expected IS DISTINCT FROM 0 AND (u.expected IS NULL OR d.revision = u.expected)
-            RETURNING u.n
-        ), inserted AS (
-            INSERT INTO %1$I (id, data, revision, version, global_position, deleted)
-            SELECT u.id, u.data, 1, u.event_version, u.global_position, u.deleted
-            FROM u
-            WHERE (u.expected IS NULL OR u.expected = 0) AND u.n NOT IN (SELECT n FROM updated)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted)$sql$, 'proj_' || p_name, v_key_type)
-    INTO v_written
-    USING p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events;
-
-    IF v_written <> v_count THEN
-        RAISE EXCEPTION 'projection %: % of % documents changed since they were read', p_name, v_count - v_written, v_count
-            USING ERRCODE = 'FE008',
-                  HINT = 'Another transaction wrote the same documents; recompute them from the current state and retry.';
     END IF;
 END
 $$;

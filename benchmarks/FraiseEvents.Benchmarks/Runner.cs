@@ -22,9 +22,10 @@ internal static class Runner
     public const string MartenQuick = "Marten Quick";
     public const string MartenRich = "Marten Rich";
     public const string Raw = "raw Npgsql";
+    public const string FraiseWithoutProjection = "FraiseEvents without projection";
 
     public static IReadOnlyList<Scenario> AllScenarios() =>
-        [new SingleAppends(), new BatchedAppends(), new BulkImport(), new ConcurrentWriters(), new HotStream(),
+        [new SingleAppends(), new SingleAppends(inline: true), new BatchedAppends(), new BatchedAppends(inline: true), new BulkImport(), new ConcurrentWriters(), new HotStream(),
          new RehydrateOne(), new RehydrateMany(), new Allocations()];
 
     public static IReadOnlyList<Scenario> Select(IReadOnlyList<string> ids)
@@ -52,17 +53,23 @@ internal static class Runner
         var records = new List<RunRecord>();
         foreach (var scenario in Select(options.Scenarios))
         {
+            var inline = scenario.InlineProjection;
             var subjects = new List<(string Name, Func<string, ISubject> Create)>
             {
-                (Fraise, cs => new FraiseSubject(cs)),
-                (MartenQuick, cs => new MartenSubject(cs, EventAppendMode.Quick)),
+                (Fraise, cs => new FraiseSubject(cs, inline)),
+                (MartenQuick, cs => new MartenSubject(cs, EventAppendMode.Quick, inline)),
             };
             if (scenario.AppendModeMatters)
             {
-                subjects.Add((MartenRich, cs => new MartenSubject(cs, EventAppendMode.Rich)));
+                subjects.Add((MartenRich, cs => new MartenSubject(cs, EventAppendMode.Rich, inline)));
             }
 
-            if (scenario.HasRawLimit)
+            if (inline)
+            {
+                // What the read model costs FraiseEvents: the same appends without it.
+                subjects.Add((FraiseWithoutProjection, cs => new FraiseSubject(cs)));
+            }
+            else if (scenario.HasRawLimit)
             {
                 subjects.Add((Raw, cs => new RawNpgsqlSubject(cs)));
             }

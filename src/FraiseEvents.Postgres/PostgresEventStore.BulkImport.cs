@@ -164,7 +164,7 @@ public sealed partial class PostgresEventStore
         using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var (projection, writes) in documents)
         {
-            batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_sql, projection.Name, writes));
+            batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
         }
 
         var firstStatement = batch.BatchCommands.Count + 1;

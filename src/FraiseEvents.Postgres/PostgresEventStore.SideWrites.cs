@@ -59,7 +59,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
 
                 foreach (var (projection, writes) in documents)
                 {
-                    batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_sql, projection.Name, writes));
+                    batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
                 }
 
                 var firstStatement = batch.BatchCommands.Count + 1;
@@ -131,7 +131,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         using var batch = new NpgsqlBatch(connection);
         foreach (var (projection, projectionKeys) in keys)
         {
-            batch.BatchCommands.Add(ProjectionCommands.ReadDocuments(_sql, projection.Name, projectionKeys));
+            batch.BatchCommands.Add(ProjectionCommands.ReadDocuments(_documentSql[projection.Name], projectionKeys));
             foreach (var key in projectionKeys)
             {
                 read[(projection.Name, key)] = null;
@@ -195,8 +195,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         {
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionDisposal = connection.ConfigureAwait(false);
-            using var command = new NpgsqlCommand(_sql.ReadDocument, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            using var command = new NpgsqlCommand(_documentSql[projection.Name].ReadOne, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

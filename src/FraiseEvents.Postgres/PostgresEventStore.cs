@@ -16,6 +16,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly bool _ownsDataSource;
     private readonly EventSerializer _serializer;
     private readonly InlineProjections _projections;
+    private readonly Dictionary<string, DocumentStatements> _documentSql;
     private readonly PostgresEventStoreOptions _options;
     private readonly SqlStatements _sql;
     private readonly ILogger _logger;
@@ -40,6 +41,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _serializer = new EventSerializer(options);
         _projections = InlineProjections.Create(options.Projections, _serializer.Registry, _serializer.JsonOptions);
         _sql = new SqlStatements(_options.Schema);
+        _documentSql = _projections.Documents.ToDictionary(p => p.Name, p => new DocumentStatements(_options.Schema, p.Name));
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
         Migrations = new PostgresMigrations(dataSource, _options.Schema);
     }

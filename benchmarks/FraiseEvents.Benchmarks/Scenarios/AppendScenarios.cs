@@ -3,10 +3,12 @@ using FraiseEvents.Benchmarks.Subjects;
 
 namespace FraiseEvents.Benchmarks.Scenarios;
 
-/// <summary>S1: sequential one-event transactions, each on a new stream.</summary>
-internal sealed class SingleAppends : Scenario
+/// <summary>S1: sequential one-event transactions, each on a new stream (S1-inline: with an inline read model).</summary>
+internal sealed class SingleAppends(bool inline = false) : Scenario
 {
-    public override string Id => "S1";
+    public override string Id => inline ? "S1-inline" : "S1";
+
+    public override bool InlineProjection => inline;
 
     public override string Description => "single appends";
 
@@ -21,14 +23,16 @@ internal sealed class SingleAppends : Scenario
             await subject.AppendAsync(streams[i], null, events[i]);
         }
 
-        return [new Measurement("S1 single appends", "events/s", true, PerSecond(streams.Length, watch.Elapsed))];
+        return [new Measurement($"{Id} single appends", "events/s", true, PerSecond(streams.Length, watch.Elapsed))];
     }
 }
 
-/// <summary>S2: one append of 100 events per stream, streams one after another.</summary>
-internal sealed class BatchedAppends : Scenario
+/// <summary>S2: one append of 100 events per stream, streams one after another (S2-inline: with an inline read model).</summary>
+internal sealed class BatchedAppends(bool inline = false) : Scenario
 {
-    public override string Id => "S2";
+    public override string Id => inline ? "S2-inline" : "S2";
+
+    public override bool InlineProjection => inline;
 
     public override string Description => "batched appends";
 
@@ -43,7 +47,7 @@ internal sealed class BatchedAppends : Scenario
             await subject.AppendAsync(streams[i], null, events[i]);
         }
 
-        return [new Measurement($"S2 batched {sizes.S2EventsPerStream}/stream", "events/s", true,
+        return [new Measurement($"{Id} batched {sizes.S2EventsPerStream}/stream", "events/s", true,
             PerSecond((long)streams.Length * sizes.S2EventsPerStream, watch.Elapsed))];
     }
 }

@@ -15,6 +15,12 @@ internal abstract class Scenario
     /// <summary>Whether Marten's Rich append mode is measured besides Quick (only where appends are timed).</summary>
     public virtual bool AppendModeMatters => true;
 
+    /// <summary>
+    /// Whether every library keeps the inline read model <see cref="UserView"/> while appending; the
+    /// baseline is then FraiseEvents without it, instead of raw Npgsql.
+    /// </summary>
+    public virtual bool InlineProjection => false;
+
     /// <summary>Whether the raw-Npgsql limit exists for this shape.</summary>
     public virtual bool HasRawLimit => true;
 

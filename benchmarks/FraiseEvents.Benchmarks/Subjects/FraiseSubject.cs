@@ -4,12 +4,12 @@ using Npgsql;
 namespace FraiseEvents.Benchmarks.Subjects;
 
 /// <summary>FraiseEvents: one <c>try_append_events</c> call per append, binary COPY for imports, one query for many streams.</summary>
-internal sealed class FraiseSubject(string connectionString) : ISubject
+internal sealed class FraiseSubject(string connectionString, bool withProjection = false) : ISubject
 {
     private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
     private PostgresEventStore _store = null!; // set in SetUpAsync
 
-    public string Name => "FraiseEvents";
+    public string Name => withProjection ? "FraiseEvents with projection" : "FraiseEvents";
 
     public PostgresEventStore Store => _store;
 
@@ -24,7 +24,13 @@ internal sealed class FraiseSubject(string connectionString) : ISubject
 
     public async Task SetUpAsync()
     {
-        _store = new PostgresEventStore(_dataSource, Options(), new PostgresEventStoreOptions { Schema = "bench" });
+        var options = Options();
+        if (withProjection)
+        {
+            options.Projections.Add(new FraiseUserViewProjection());
+        }
+
+        _store = new PostgresEventStore(_dataSource, options, new PostgresEventStoreOptions { Schema = "bench" });
         await _store.InitializeAsync();
     }
 

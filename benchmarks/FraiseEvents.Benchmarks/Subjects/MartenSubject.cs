@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Marten;
 using Marten.Exceptions;
 
@@ -10,7 +11,7 @@ namespace FraiseEvents.Benchmarks.Subjects;
 /// sessions, and the given append mode (Quick, or Rich where the scenario differs). Code is
 /// generated at start-up, outside the timings.
 /// </summary>
-internal sealed class MartenSubject(string connectionString, EventAppendMode mode) : ISubject
+internal sealed class MartenSubject(string connectionString, EventAppendMode mode, bool withProjection = false) : ISubject
 {
     private DocumentStore _store = null!; // set in SetUpAsync
 
@@ -20,7 +21,7 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
 
     public DocumentStore Store => _store;
 
-    public static DocumentStore CreateStore(string connectionString, EventAppendMode mode) => DocumentStore.For(options =>
+    public static DocumentStore CreateStore(string connectionString, EventAppendMode mode, bool withProjection = false) => DocumentStore.For(options =>
     {
         options.Connection(connectionString);
         options.DatabaseSchemaName = "bench";
@@ -29,11 +30,15 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.AppendMode = mode;
         options.Events.AddEventTypes(UserEvents.Types);
+        if (withProjection)
+        {
+            options.Projections.Add(new MartenUserViewProjection(), ProjectionLifecycle.Inline);
+        }
     });
 
     public async Task SetUpAsync()
     {
-        _store = CreateStore(connectionString, mode);
+        _store = CreateStore(connectionString, mode, withProjection);
         await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 

@@ -7,15 +7,14 @@ namespace FraiseEvents.Postgres;
 /// <summary>Builds the batch commands of the side writes that ride with an append: documents and SQL projections' statements.</summary>
 internal static class ProjectionCommands
 {
-    public static NpgsqlBatchCommand ReadDocuments(SqlStatements sql, string projection, List<string> keys)
+    public static NpgsqlBatchCommand ReadDocuments(DocumentStatements sql, List<string> keys)
     {
-        var command = new NpgsqlBatchCommand(sql.ReadDocuments);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        var command = new NpgsqlBatchCommand(sql.Read);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys] });
         return command;
     }
 
-    public static NpgsqlBatchCommand WriteDocuments(SqlStatements sql, string projection, IReadOnlyList<DocumentWrite> writes)
+    public static NpgsqlBatchCommand WriteDocuments(DocumentStatements sql, IReadOnlyList<DocumentWrite> writes)
     {
         var count = writes.Count;
         var keys = new string[count];
@@ -35,8 +34,7 @@ internal static class ProjectionCommands
             events[i] = write.LastEventId;
         }
 
-        var command = new NpgsqlBatchCommand(sql.WriteDocuments);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        var command = new NpgsqlBatchCommand(sql.Write);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
         command.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = expected, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });

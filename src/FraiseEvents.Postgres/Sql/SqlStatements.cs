@@ -32,9 +32,6 @@ internal sealed class SqlStatements
         RequireAppended = $"SELECT {s}.fe_require_appended($1, $2)";
         EnsureDocumentProjection = $"SELECT {s}.fe_ensure_document_projection($1, $2)";
         EnsureSqlProjection = $"SELECT {s}.fe_ensure_sql_projection($1)";
-        ReadDocuments = $"SELECT id, data, revision, deleted FROM {s}.fe_read_documents($1, $2)";
-        ReadDocument = $"SELECT data FROM {s}.fe_read_documents($1, ARRAY[$2]) WHERE NOT deleted";
-        WriteDocuments = $"SELECT {s}.fe_write_documents($1, $2, $3, $4, $5, $6, $7)";
         // SQL projections' own statements find the store's functions and tables first, as psql users who SET search_path do.
         UseStoreSearchPath = "SELECT set_config('search_path', $1, true)";
         ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
@@ -53,12 +50,6 @@ internal sealed class SqlStatements
     public string EnsureDocumentProjection { get; }
 
     public string EnsureSqlProjection { get; }
-
-    public string ReadDocuments { get; }
-
-    public string ReadDocument { get; }
-
-    public string WriteDocuments { get; }
 
     public string UseStoreSearchPath { get; }
 
