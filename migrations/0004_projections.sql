@@ -107,6 +107,8 @@ BEGIN
         RETURNS TABLE (id text, data jsonb, revision bigint, deleted boolean)
         LANGUAGE plpgsql STABLE
         SET search_path FROM CURRENT
+        SET plan_cache_mode = force_generic_plan
+        SET enable_seqscan = off
         AS $body$
         BEGIN
             RETURN QUERY SELECT d.id::text, d.data, d.revision, d.deleted FROM %2$I d WHERE d.id = ANY (p_ids::%3$s[]);
@@ -127,6 +129,9 @@ BEGIN
         RETURNS void
         LANGUAGE plpgsql
         SET search_path FROM CURRENT
+        -- Key lookups only, planned once per session whatever the tables' sizes then (see try_append_events).
+        SET plan_cache_mode = force_generic_plan
+        SET enable_seqscan = off
         AS $body$
         DECLARE
             v_count   integer := coalesce(cardinality(p_ids), 0);
@@ -141,7 +146,10 @@ BEGIN
                 SELECT x.n, x.id::%3$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
                 FROM unnest(p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events)
                      WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
-                JOIN tb_events e ON e.stream_id = x.sid AND e.id = x.eid
+                -- One index probe per document, as in fe_match_stored_events (0002): joined
+                -- instead, the planner may scan the whole event log.
+                CROSS JOIN LATERAL (SELECT e.event_version, e.global_position FROM tb_events e
+                                    WHERE e.stream_id = x.sid AND e.id = x.eid LIMIT 1) e
             ), updated AS (
                 UPDATE %2$I d
                 SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
