@@ -193,6 +193,47 @@ public sealed class InlineProjectionTests : PostgresFixture
         Assert.That(await ScalarAsync<long>(store, "SELECT count(*) FROM @s.proj_user_doc"), Is.Zero);
     }
 
+    [Test]
+    [NonParallelizable] // listens to Npgsql's activities process-wide; counts only those of its own database
+    public async Task A_projection_adds_no_round_trip_when_no_document_must_be_read_and_one_when_it_must()
+    {
+        var store = await StoreAsync(new UserDocumentProjection(), new EventRows());
+        await ExecuteAsync(store, EventRows.CreateTable);
+        var id = StreamId.New();
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, [new NewEvent(new MeasurementTaken(1))]); // warm: initialized, pooled
+
+        var create = await RoundTripsAsync(() =>
+            store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]));
+        var update = await RoundTripsAsync(() =>
+            store.AppendAsync(id, ExpectedVersion.Exactly(1), [new NewEvent(new UserUpdated(id.Value, Name: "Ada Lovelace"))]));
+        var delete = await RoundTripsAsync(() =>
+            store.AppendAsync(id, ExpectedVersion.Any, [new NewEvent(new UserDeleted(id.Value))]));
+
+        Assert.That((create, update, delete), Is.EqualTo((1, 2, 1)), "round trips: create a document, change it, delete it");
+    }
+
+    /// <summary>The commands Npgsql sent to this fixture's database while <paramref name="action"/> ran: one activity per round trip.</summary>
+    private async Task<int> RoundTripsAsync(Func<Task> action)
+    {
+        var count = 0;
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (Equals(activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name"), Database.Name))
+                {
+                    Interlocked.Increment(ref count);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await action();
+        return count;
+    }
+
     private sealed class KeyedBy : DocumentProjection<KeyedBy.Doc>
     {
         public KeyedBy(string name, bool text)
