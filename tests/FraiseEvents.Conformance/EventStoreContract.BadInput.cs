@@ -112,6 +112,23 @@ public abstract partial class EventStoreContract
         Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
     }
 
+    // The character is passed by its code: a string argument with a lone surrogate does not
+    // survive as written (attribute values are stored as UTF-8, test names are sent as text).
+    [TestCase(0x0000, "U+0000")]
+    [TestCase(0xDBFF, "lone surrogate")]
+    public async Task A_stream_type_the_database_cannot_store_is_refused_before_writing(int character, string reason)
+    {
+        var streamType = "Order" + (char)character;
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+
+        var error = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, TestEvents.Batch(1),
+            new AppendOptions { StreamType = streamType }));
+
+        Assert.That(error!.Message, Does.Contain(streamId.ToString()).And.Contain(reason));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
     [Test]
     public async Task A_stream_type_longer_than_the_column_is_refused()
     {

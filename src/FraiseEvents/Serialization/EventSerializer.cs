@@ -49,12 +49,9 @@ internal sealed class EventSerializer
             throw new ArgumentException($"An append to stream {streamId} needs at least one event.", nameof(events));
         }
 
-        if (options?.StreamType is { } streamType
-            && (string.IsNullOrWhiteSpace(streamType) || streamType.Length > EventTypeNaming.MaxNameLength))
+        if (options?.StreamType is { } streamType)
         {
-            throw new ArgumentException(
-                $"The stream type of stream {streamId} must be 1 to {EventTypeNaming.MaxNameLength} characters (was '{streamType}').",
-                nameof(options));
+            StoredNames.ValidateStreamType(streamType, $"The stream type of stream {streamId}", nameof(options));
         }
 
         var serialized = new SerializedEvent[events.Count];
