@@ -130,6 +130,23 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
+    public async Task A_null_header_value_is_refused_naming_the_header_and_nothing_is_written()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        var headers = new Dictionary<string, string> { ["tenant"] = "acme", ["trace"] = null! }; // what the test is about
+        NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()) { Metadata = new EventMetadata { Headers = headers } }];
+
+        var perEvent = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+        var perAppend = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, TestEvents.Batch(2),
+            new AppendOptions { Metadata = new EventMetadata { Headers = headers } }));
+
+        Assert.That(perEvent!.Message, Does.Contain("'trace'").And.Contain("Event 1").And.Contain(streamId.ToString()));
+        Assert.That(perAppend!.Message, Does.Contain("'trace'").And.Contain("Event 0"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
     public async Task A_stream_type_longer_than_the_column_is_refused()
     {
         var store = await CreateStoreAsync();

@@ -87,6 +87,13 @@ internal sealed class EventSerializer
             }
 
             var metadata = newEvent.Metadata ?? options?.Metadata;
+            if (metadata is not null && MetadataJson.FindNullHeader(metadata) is { } nullHeader)
+            {
+                throw new ArgumentException(
+                    $"Event {i} ({info.Name}) of the append to stream {streamId} has a null value for header '{nullHeader}'. Nothing was written. "
+                    + "Header values must not be null: leave the header out, or give it a value.", nameof(events));
+            }
+
             var metadataJson = MetadataJson.Write(metadata);
             if (metadataJson is not null && ContainsEscapedNul(metadataJson))
             {
