@@ -147,6 +147,24 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
+    public async Task An_event_whose_raw_JSON_repeats_a_property_name_is_refused_and_nothing_is_written()
+    {
+        // jsonb keeps the last of repeated keys and the in-memory store would keep both, so the two
+        // stores would read back different data; both refuse it instead.
+        var store = await CreateStoreAsync(o => o.Events.Register<RawJsonReceived>());
+        var streamId = StreamId.New();
+        using var repeated = System.Text.Json.JsonDocument.Parse("""{"outer": {"amount": 1, "amount": 2}}""");
+        NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()), new(new RawJsonReceived(repeated.RootElement.Clone()))];
+
+        var error = Assert.ThrowsAsync<EventSerializationException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+        using var distinct = System.Text.Json.JsonDocument.Parse("""{"outer": {"amount": 1}, "amount": 2}""");
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.Any, [new NewEvent(new RawJsonReceived(distinct.RootElement.Clone()))]);
+
+        Assert.That(error!.Message, Does.Contain("Event 2").And.Contain("amount").And.Contain(streamId.ToString()));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
     public async Task A_stream_type_longer_than_the_column_is_refused()
     {
         var store = await CreateStoreAsync();

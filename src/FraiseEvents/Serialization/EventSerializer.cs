@@ -233,7 +233,35 @@ internal sealed class EventSerializer
                 + "Nothing was written. Remove it, or carry binary data as base64 (byte[] properties are).", streamId, info.Name);
         }
 
+        if (FindRepeatedPropertyName(json) is { } repeated)
+        {
+            throw new EventSerializationException(
+                $"Event {index} ({info.Name}) of the append to stream {streamId} repeats a property name within one JSON object ({repeated}). "
+                + "PostgreSQL jsonb would silently keep only the last value, and the in-memory store both. Nothing was written. "
+                + "Remove the repetition from the raw JSON the event carries (a JsonElement, JsonNode or custom converter).",
+                streamId, info.Name);
+        }
+
         return json;
+    }
+
+    /// <summary>
+    /// What the parser says about the first property name repeated within one object, or null.
+    /// Classes never serialize a name twice, but raw JSON held in an event (a JsonElement or
+    /// JsonNode property, extension data, a custom converter) is written as given. One more
+    /// parse per event, small next to the round trip, buys the same data from both stores.
+    /// </summary>
+    private string? FindRepeatedPropertyName(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = _json.MaxDepth });
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>
