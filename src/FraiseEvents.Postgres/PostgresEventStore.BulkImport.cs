@@ -47,6 +47,12 @@ public sealed partial class PostgresEventStore
             {
                 throw new ArgumentException($"Stream {stream.StreamId} appears twice in one bulk import.", nameof(streams));
             }
+
+            // Checked before the COPY starts: the streams are written before their events are serialized.
+            if (stream.StreamType is not null)
+            {
+                StoredNames.ValidateStreamType(stream.StreamType, $"The stream type of stream {stream.StreamId}", nameof(streams));
+            }
         }
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);

@@ -7,7 +7,9 @@ public sealed class PostgresEventStoreOptions
 {
     /// <summary>
     /// The schema holding the store's tables and functions. The default is <c>public</c>; give
-    /// two stores different schemas to keep them apart in one database.
+    /// two stores different schemas to keep them apart in one database. 1 to 63 letters, digits
+    /// and underscores; <c>information_schema</c> and names starting with <c>pg_</c> (PostgreSQL's
+    /// own) are refused.
     /// </summary>
     public string Schema { get; set; } = "public";
 

@@ -23,6 +23,11 @@ public sealed record EventMetadata
     public Guid? CreatedBy { get; init; }
 
     /// <summary>Free-form string headers (tenant, trace id, client version, ...).</summary>
+    /// <remarks>
+    /// Values must not be null: every store refuses an append that carries a null header value
+    /// with an <see cref="ArgumentException"/> naming the header, and writes nothing. Leave the
+    /// header out instead; a value is read back exactly as written.
+    /// </remarks>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = NoHeaders;
 
     /// <summary>True when nothing is set.</summary>

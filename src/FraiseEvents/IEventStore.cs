@@ -12,8 +12,15 @@ public interface IEventStore
     /// <exception cref="WrongExpectedVersionException">The stream is not in the expected state; nothing was written.</exception>
     /// <exception cref="IdempotencyConflictException">An event id is already used by a different event of the stream.</exception>
     /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
-    /// <exception cref="EventSerializationException">An event cannot be serialized or stored as JSON.</exception>
+    /// <exception cref="EventSerializationException">
+    /// An event cannot be serialized or stored as JSON: it holds U+0000, or raw JSON in it repeats a
+    /// property name within one object (jsonb would keep only the last value); nothing was written.
+    /// </exception>
     /// <exception cref="EventTooLargeException">An event or the whole append is over the configured limit.</exception>
+    /// <exception cref="ArgumentException">
+    /// No events, an empty stream or event id, an id twice, a header value that is null, or a stream
+    /// type that cannot be stored; nothing was sent.
+    /// </exception>
     Task<AppendResult> AppendAsync(
         StreamId streamId,
         ExpectedVersion expectedVersion,

@@ -112,6 +112,58 @@ public abstract partial class EventStoreContract
         Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
     }
 
+    // The character is passed by its code: a string argument with a lone surrogate does not
+    // survive as written (attribute values are stored as UTF-8, test names are sent as text).
+    [TestCase(0x0000, "U+0000")]
+    [TestCase(0xDBFF, "lone surrogate")]
+    public async Task A_stream_type_the_database_cannot_store_is_refused_before_writing(int character, string reason)
+    {
+        var streamType = "Order" + (char)character;
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+
+        var error = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, TestEvents.Batch(1),
+            new AppendOptions { StreamType = streamType }));
+
+        Assert.That(error!.Message, Does.Contain(streamId.ToString()).And.Contain(reason));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task A_null_header_value_is_refused_naming_the_header_and_nothing_is_written()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        var headers = new Dictionary<string, string> { ["tenant"] = "acme", ["trace"] = null! }; // what the test is about
+        NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()) { Metadata = new EventMetadata { Headers = headers } }];
+
+        var perEvent = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+        var perAppend = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, TestEvents.Batch(2),
+            new AppendOptions { Metadata = new EventMetadata { Headers = headers } }));
+
+        Assert.That(perEvent!.Message, Does.Contain("'trace'").And.Contain("Event 1").And.Contain(streamId.ToString()));
+        Assert.That(perAppend!.Message, Does.Contain("'trace'").And.Contain("Event 0"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
+    public async Task An_event_whose_raw_JSON_repeats_a_property_name_is_refused_and_nothing_is_written()
+    {
+        // jsonb keeps the last of repeated keys and the in-memory store would keep both, so the two
+        // stores would read back different data; both refuse it instead.
+        var store = await CreateStoreAsync(o => o.Events.Register<RawJsonReceived>());
+        var streamId = StreamId.New();
+        using var repeated = System.Text.Json.JsonDocument.Parse("""{"outer": {"amount": 1, "amount": 2}}""");
+        NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()), new(new RawJsonReceived(repeated.RootElement.Clone()))];
+
+        var error = Assert.ThrowsAsync<EventSerializationException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, events));
+        using var distinct = System.Text.Json.JsonDocument.Parse("""{"outer": {"amount": 1}, "amount": 2}""");
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.Any, [new NewEvent(new RawJsonReceived(distinct.RootElement.Clone()))]);
+
+        Assert.That(error!.Message, Does.Contain("Event 2").And.Contain("amount").And.Contain(streamId.ToString()));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
     [Test]
     public async Task A_stream_type_longer_than_the_column_is_refused()
     {

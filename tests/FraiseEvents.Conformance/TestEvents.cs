@@ -9,6 +9,9 @@ public sealed record UserDeleted(Guid UserId);
 /// <summary>Serializes to JSON, but to a double the JSON standard cannot represent.</summary>
 public sealed record MeasurementTaken(double Value);
 
+/// <summary>Carries JSON as the caller gave it, which System.Text.Json writes unchanged.</summary>
+public sealed record RawJsonReceived(System.Text.Json.JsonElement Payload);
+
 /// <summary>Never registered: appending it must fail.</summary>
 public sealed record NotRegistered(string Value);
 

@@ -89,6 +89,9 @@ public sealed class BulkImportTests : PostgresFixture
         Assert.ThrowsAsync<ArgumentException>(() => store.BulkImportAsync([good, new BulkImportStream(StreamId.New(), [])]));
         Assert.ThrowsAsync<UnknownEventTypeException>(() =>
             store.BulkImportAsync([good, new BulkImportStream(StreamId.New(), [new NewEvent(new NotRegistered("x"))])]));
+        var nulType = Assert.ThrowsAsync<ArgumentException>(() =>
+            store.BulkImportAsync([good, new BulkImportStream(StreamId.New(), [new NewEvent(TestEvents.Created())], "Order\0")]));
+        Assert.That(nulType!.Message, Does.Contain("U+0000"));
 
         Assert.That(await store.GetStreamStateAsync(good.StreamId), Is.Null);
     }

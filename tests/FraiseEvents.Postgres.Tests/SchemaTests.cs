@@ -113,6 +113,23 @@ public sealed class SchemaTests : PostgresFixture
         Assert.That(error!.Message, Does.Contain("Schema"));
     }
 
+    [TestCase("pg_catalog")]
+    [TestCase("information_schema")]
+    [TestCase("pg_toast")]
+    [TestCase("pg_events")]
+    [TestCase("PG_Catalog")]
+    [TestCase("Information_Schema")]
+    public void A_schema_name_reserved_for_PostgreSQL_is_refused_before_any_SQL_is_built(string schema)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new PostgresEventStoreOptions { Schema = schema }.Validate());
+        var viaStore = Assert.Throws<ArgumentException>(() =>
+            _ = new PostgresEventStore(Database.DataSource, postgresOptions: new PostgresEventStoreOptions { Schema = schema }));
+
+        Assert.That(error!.Message, Does.Contain("reserved").And.Contain(schema));
+        Assert.That(viaStore!.Message, Does.Contain("reserved"));
+        Assert.DoesNotThrow(() => new PostgresEventStoreOptions { Schema = "events_pg_" }.Validate());
+    }
+
     [Test]
     public async Task Every_unique_key_of_the_event_table_contains_the_stream_id()
     {

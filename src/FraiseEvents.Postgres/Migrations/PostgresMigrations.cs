@@ -56,7 +56,7 @@ public sealed class PostgresMigrations
     /// <returns>The migrations this call applied; empty when the schema was already up to date.</returns>
     public async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionDisposal = transaction.ConfigureAwait(false);
@@ -95,10 +95,24 @@ public sealed class PostgresMigrations
     /// <summary>The versions recorded as applied in the store's schema (empty when none).</summary>
     public async Task<IReadOnlyList<int>> GetAppliedVersionsAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);
         var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
         return [.. applied.Order()];
+    }
+
+    // Called from a deployment step as often as through the store, so a refused login is as
+    // actionable here as there.
+    private async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (PostgresErrorMapper.MapLoginFailure(ex) is { } mapped)
+        {
+            throw mapped;
+        }
     }
 
     private async Task<bool> SchemaExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

@@ -22,6 +22,9 @@ internal static class PostgresErrorCodes
     public const string UndefinedTable = "42P01";
     public const string UndefinedFunction = "42883";
     public const string InvalidSchemaName = "3F000";
+    public const string InvalidPassword = "28P01";
+    public const string InvalidAuthorizationSpecification = "28000";
+    public const string InvalidCatalogName = "3D000";
 
     public const string EventIdConstraint = "uq_tb_events_stream_event_id";
 }

@@ -28,8 +28,11 @@ internal static class PostgresErrorMapper
                 PostgresErrorCodes.InvalidTextRepresentation or PostgresErrorCodes.UntranslatableCharacter => new EventSerializationException(
                     $"PostgreSQL rejected the JSON of the append to stream {streamId} (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). Nothing was written. "
                     + "Check the events for characters jsonb cannot store, such as U+0000.", streamId, eventType: null, postgres),
-                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument => new ArgumentException(
-                    $"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
+                // The library appends through try_append_events, which reports a type mismatch as a
+                // status; the raising form is for SQL callers, mapped here so no path leaks it raw.
+                PostgresErrorCodes.StreamTypeMismatch => new StreamTypeMismatchException(streamId, expectedType: "", actualType: null),
+                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion =>
+                    new ArgumentException($"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
                 _ => MapCommon(postgres, schema),
             };
         }
@@ -58,13 +61,41 @@ internal static class PostgresErrorMapper
 
     private static Exception? MapCommon(PostgresException postgres, string schema) => postgres.SqlState switch
     {
+        PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName =>
+            MapLoginFailure(postgres),
+        PostgresErrorCodes.EventLogIsAppendOnly => new EventStoreConfigurationException(
+            $"Schema '{schema}' refused a change to stored events (SQLSTATE {postgres.SqlState}: {postgres.MessageText}): the event log is append-only. "
+            + "The library never updates or deletes events; look for a trigger, rule or function of your own, "
+            + "or of another library version, that writes to tb_events.", postgres),
         PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName =>
             new EventStoreConfigurationException(
-                $"The FraiseEvents schema is missing or incomplete in schema '{schema}' ({postgres.MessageText}). "
+                $"The FraiseEvents schema is missing or incomplete in schema '{schema}' (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). "
                 + "Apply the migrations: await store.Migrations.ApplyAsync(), or run the files in migrations/ with psql, "
                 + "or set PostgresEventStoreOptions.ApplyMigrationsOnStartup.", postgres),
         _ => null,
     };
+
+    /// <summary>
+    /// The server answered but refused the login. Class 28 and 3D000 are not a lost connection:
+    /// retrying cannot help, so they are not <see cref="EventStoreUnavailableException"/>.
+    /// </summary>
+    public static EventStoreConnectionException? MapLoginFailure(Exception exception) => exception is PostgresException postgres
+        ? postgres.SqlState switch
+        {
+            PostgresErrorCodes.InvalidPassword => new EventStoreConnectionException(
+                $"PostgreSQL refused the password (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). Nothing was sent. "
+                + "Check Username and Password in the connection string against the role's password on the server.", postgres),
+            PostgresErrorCodes.InvalidAuthorizationSpecification => new EventStoreConnectionException(
+                $"PostgreSQL refused the login (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). Nothing was sent. "
+                + "Check Username in the connection string, that the role exists and may log in (LOGIN), "
+                + "and that the server's pg_hba.conf lets it connect from this host to this database.", postgres),
+            PostgresErrorCodes.InvalidCatalogName => new EventStoreConnectionException(
+                $"The database to connect to does not exist (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). Nothing was sent. "
+                + "Check Database in the connection string, or create the database: the store creates its schema and tables, not the database.",
+                postgres),
+            _ => null,
+        }
+        : null;
 
     private static EventStoreUnavailableException? MapConnectionFailure(Exception exception, string message, bool outcomeUnknown) =>
         exception switch

@@ -17,6 +17,18 @@ internal static partial class StoreSchema
                 nameof(schema));
         }
 
+        // PostgreSQL reserves pg_* for itself (CREATE SCHEMA refuses it) and keeps its catalogs in
+        // pg_catalog and information_schema: a store there would mix its tables with the system's
+        // or fail half-way through the migrations. Refused in any case, as "PG_x" is a trap too.
+        if (schema.StartsWith("pg_", StringComparison.OrdinalIgnoreCase)
+            || schema.Equals("information_schema", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"PostgresEventStoreOptions.Schema '{schema}' is reserved for PostgreSQL's own catalogs (information_schema and every pg_ name): "
+                + "choose another schema name, such as 'events', or keep the default 'public'.",
+                nameof(schema));
+        }
+
         return "\"" + schema + "\"";
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FraiseEvents.Serialization;
 using FraiseEvents.Snapshots;
 
 namespace FraiseEvents.Aggregates;
@@ -34,10 +35,7 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         _store = store;
         _factory = factory;
         StreamType = options.StreamType ?? typeof(TAggregate).Name;
-        if (string.IsNullOrWhiteSpace(StreamType))
-        {
-            throw new ArgumentException("AggregateRepositoryOptions.StreamType must not be blank.", nameof(options));
-        }
+        StoredNames.ValidateStreamType(StreamType, "AggregateRepositoryOptions.StreamType", nameof(options));
 
         _policy = options.Snapshots ?? throw new ArgumentException("AggregateRepositoryOptions.Snapshots must not be null; use SnapshotPolicy.Never.", nameof(options));
         var json = options.SnapshotJsonOptions ?? throw new ArgumentException("AggregateRepositoryOptions.SnapshotJsonOptions must not be null.", nameof(options));

@@ -8,7 +8,8 @@ public sealed class AggregateRepositoryOptions
 {
     /// <summary>
     /// The stream type recorded when an aggregate's stream is created, and checked when one is
-    /// loaded or saved. The default (null) is the aggregate class's name.
+    /// loaded or saved. The default (null) is the aggregate class's name. At most 100 characters,
+    /// without U+0000 or lone surrogates: the repository's constructor refuses others.
     /// </summary>
     public string? StreamType { get; set; }
 

@@ -49,12 +49,9 @@ internal sealed class EventSerializer
             throw new ArgumentException($"An append to stream {streamId} needs at least one event.", nameof(events));
         }
 
-        if (options?.StreamType is { } streamType
-            && (string.IsNullOrWhiteSpace(streamType) || streamType.Length > EventTypeNaming.MaxNameLength))
+        if (options?.StreamType is { } streamType)
         {
-            throw new ArgumentException(
-                $"The stream type of stream {streamId} must be 1 to {EventTypeNaming.MaxNameLength} characters (was '{streamType}').",
-                nameof(options));
+            StoredNames.ValidateStreamType(streamType, $"The stream type of stream {streamId}", nameof(options));
         }
 
         var serialized = new SerializedEvent[events.Count];
@@ -90,6 +87,13 @@ internal sealed class EventSerializer
             }
 
             var metadata = newEvent.Metadata ?? options?.Metadata;
+            if (metadata is not null && MetadataJson.FindNullHeader(metadata) is { } nullHeader)
+            {
+                throw new ArgumentException(
+                    $"Event {i} ({info.Name}) of the append to stream {streamId} has a null value for header '{nullHeader}'. Nothing was written. "
+                    + "Header values must not be null: leave the header out, or give it a value.", nameof(events));
+            }
+
             var metadataJson = MetadataJson.Write(metadata);
             if (metadataJson is not null && ContainsEscapedNul(metadataJson))
             {
@@ -229,7 +233,35 @@ internal sealed class EventSerializer
                 + "Nothing was written. Remove it, or carry binary data as base64 (byte[] properties are).", streamId, info.Name);
         }
 
+        if (FindRepeatedPropertyName(json) is { } repeated)
+        {
+            throw new EventSerializationException(
+                $"Event {index} ({info.Name}) of the append to stream {streamId} repeats a property name within one JSON object ({repeated}). "
+                + "PostgreSQL jsonb would silently keep only the last value, and the in-memory store both. Nothing was written. "
+                + "Remove the repetition from the raw JSON the event carries (a JsonElement, JsonNode or custom converter).",
+                streamId, info.Name);
+        }
+
         return json;
+    }
+
+    /// <summary>
+    /// What the parser says about the first property name repeated within one object, or null.
+    /// Classes never serialize a name twice, but raw JSON held in an event (a JsonElement or
+    /// JsonNode property, extension data, a custom converter) is written as given. One more
+    /// parse per event, small next to the round trip, buys the same data from both stores.
+    /// </summary>
+    private string? FindRepeatedPropertyName(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = _json.MaxDepth });
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class EventTypeRegistry
     public bool IsFrozen => _frozenByType is not null;
 
     /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> (default: <see cref="EventTypeNaming.DefaultNameFor"/>).</summary>
-    /// <param name="name">The stored name; at most 100 characters.</param>
+    /// <param name="name">The stored name: 1 to 100 characters, no leading or trailing spaces, no U+0000 and no lone surrogates.</param>
     /// <param name="schemaVersion">The schema version new events are written with; default 1.</param>
     /// <exception cref="ArgumentException">The type or the name is already registered, or the name is invalid.</exception>
     public EventTypeRegistry Register<T>(string? name = null, int schemaVersion = 1) where T : class
@@ -51,6 +51,12 @@ public sealed class EventTypeRegistry
             throw new ArgumentException(
                 $"Cannot register {type.FullName} as '{name}': an event type name must be 1 to {EventTypeNaming.MaxNameLength} characters with no leading or trailing spaces.",
                 nameof(name));
+        }
+
+        if (StoredNames.FindUnstorableCharacter(name) is { } problem)
+        {
+            throw new ArgumentException(
+                $"Cannot register {type.FullName} as '{StoredNames.Printable(name)}': {problem}. Give it another name.", nameof(name));
         }
 
         if (_byType.TryGetValue(type, out var existingType))

@@ -52,6 +52,23 @@ internal static class MetadataJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The first header whose value is null, or null. Such a value would be written as JSON null
+    /// and dropped on read, so it is refused on append rather than lost.
+    /// </summary>
+    public static string? FindNullHeader(EventMetadata metadata)
+    {
+        foreach (var (key, value) in metadata.Headers)
+        {
+            if (value is null)
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Parses the column; unknown properties (written by other clients) are ignored.</summary>
     public static EventMetadata Read(ReadOnlySpan<byte> json, Guid? createdBy)
     {

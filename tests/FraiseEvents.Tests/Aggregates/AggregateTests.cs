@@ -78,6 +78,19 @@ public sealed class AggregateTests
         Assert.That(ex.StreamId, Is.EqualTo(id));
     }
 
+    // The character is passed by its code: a string argument with a lone surrogate does not
+    // survive as written (attribute values are stored as UTF-8, test names are sent as text).
+    [TestCase(0x0000, "U+0000")]
+    [TestCase(0xD800, "lone surrogate")]
+    public void A_stream_type_the_database_cannot_store_is_refused_when_the_repository_is_made(int character, string reason)
+    {
+        var streamType = "User" + (char)character;
+        var ex = Assert.Throws<ArgumentException>(() => new AggregateRepository<StrictAggregate>(NewStore(), i => new StrictAggregate(i),
+            new AggregateRepositoryOptions { StreamType = streamType }));
+
+        Assert.That(ex!.Message, Does.Contain("AggregateRepositoryOptions.StreamType").And.Contain(reason));
+    }
+
     [Test]
     public void A_snapshot_policy_needs_a_snapshotable_aggregate()
     {

@@ -43,6 +43,21 @@ public sealed class EventTypeRegistryTests
     public void Blank_or_padded_names_are_refused(string name) =>
         Assert.Throws<ArgumentException>(() => new EventTypeRegistry().Register<OrderPlaced>(name));
 
+    // The character is passed by its code: a string argument with a lone surrogate does not
+    // survive as written (attribute values are stored as UTF-8, test names are sent as text).
+    [TestCase(0x0000, "U+0000")]
+    [TestCase(0xD800, "lone surrogate U+D800")]
+    [TestCase(0xDC00, "lone surrogate U+DC00")]
+    public void Names_the_database_cannot_store_are_refused_at_registration(int character, string reason)
+    {
+        var name = "ORDER_" + (char)character + "PLACED";
+        var error = Assert.Throws<ArgumentException>(() => new EventTypeRegistry().Register<OrderPlaced>(name));
+
+        Assert.That(error!.Message, Does.Contain(reason).And.Contain(nameof(OrderPlaced)));
+        Assert.That(error.Message.Any(c => c == '\0' || char.IsSurrogate(c)), Is.False, "the message prints the name escaped");
+        Assert.DoesNotThrow(() => new EventTypeRegistry().Register<OrderPlaced>("ORDER_\uD83D\uDE80"), "a surrogate pair is valid");
+    }
+
     [Test]
     public void A_name_longer_than_the_event_type_column_is_refused()
     {
