@@ -156,28 +156,22 @@ public sealed partial class PostgresEventStore : IDocumentReader
         return read;
     }
 
+    /// <summary>Creates the tables of document projections (once) and records SQL projections; FE009 is mapped by the caller.</summary>
     private async Task EnsureProjectionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        try
+        foreach (var projection in _projections.Documents)
         {
-            foreach (var projection in _projections.Documents)
-            {
-                using var command = new NpgsqlCommand(_sql.EnsureDocumentProjection, connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.KeysAreText ? "text" : "uuid" });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var projection in _projections.Sql)
-            {
-                using var command = new NpgsqlCommand(_sql.EnsureSqlProjection, connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            using var command = new NpgsqlCommand(_sql.EnsureDocumentProjection, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.KeysAreText ? "text" : "uuid" });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionShapeChanged)
+
+        foreach (var projection in _projections.Sql)
         {
-            throw new EventStoreConfigurationException($"{ex.MessageText}. {ex.Hint}", ex);
+            using var command = new NpgsqlCommand(_sql.EnsureSqlProjection, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -33,6 +33,15 @@ internal static class PostgresErrorMapper
                 PostgresErrorCodes.StreamTypeMismatch => new StreamTypeMismatchException(streamId, expectedType: "", actualType: null),
                 PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion =>
                     new ArgumentException($"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
+                // What rides with an append (snapshots, projections) checks that the same transaction
+                // stored the events; the library reads the refusal from the status row, so this only
+                // surfaces if the two disagree. Either way the whole transaction was rolled back.
+                PostgresErrorCodes.AppendNotWritten => new ConcurrencyException(streamId,
+                    $"The append to stream {streamId} was rolled back with everything that rode with it (SQLSTATE {postgres.SqlState}): "
+                    + "this transaction did not store its events. Nothing was written. Reload the stream and retry.", postgres),
+                PostgresErrorCodes.DocumentChanged => new ConcurrencyException(streamId,
+                    $"A projection document written by the append to stream {streamId} was changed by a concurrent transaction "
+                    + $"(SQLSTATE {postgres.SqlState}); nothing was written. Retry the append.", postgres),
                 _ => MapCommon(postgres, schema),
             };
         }
@@ -67,6 +76,8 @@ internal static class PostgresErrorMapper
             $"Schema '{schema}' refused a change to stored events (SQLSTATE {postgres.SqlState}: {postgres.MessageText}): the event log is append-only. "
             + "The library never updates or deletes events; look for a trigger, rule or function of your own, "
             + "or of another library version, that writes to tb_events.", postgres),
+        PostgresErrorCodes.ProjectionShapeChanged => new EventStoreConfigurationException(
+            $"{postgres.MessageText} (SQLSTATE {postgres.SqlState}). {postgres.Hint}", postgres),
         PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName =>
             new EventStoreConfigurationException(
                 $"The FraiseEvents schema is missing or incomplete in schema '{schema}' (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). "
