@@ -31,7 +31,10 @@ public sealed partial class PostgresEventStore
     /// <param name="cancellationToken">Cancels the import until it commits; a cancelled import writes nothing.</param>
     /// <exception cref="WrongExpectedVersionException">A stream already exists; nothing was written.</exception>
     /// <exception cref="ArgumentException">No streams, a stream without events, or a stream listed twice.</exception>
-    public async Task<BulkImportResult> BulkImportAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken = default)
+    public Task<BulkImportResult> BulkImportAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken = default) =>
+        _telemetry.AppendsObserved ? ObservedBulkImportAsync(streams, cancellationToken) : BulkImportCoreAsync(streams, cancellationToken);
+
+    private async Task<BulkImportResult> BulkImportCoreAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(streams);
         if (streams.Count == 0)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Serialization;
 using Npgsql;
 
@@ -8,19 +9,20 @@ public sealed partial class PostgresEventStore
 {
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
-        StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
+        StreamVersion? toVersion = null, CancellationToken cancellationToken = default) => Observed(TelemetryOperations.ReadStream, streamId,
         ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}", cancellationToken,
             new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) });
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) }));
 
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
         int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        return ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
+        return Observed(TelemetryOperations.ReadStreamBackwards, streamId,
+            ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
             new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
-            new NpgsqlParameter<int> { TypedValue = maxCount });
+            new NpgsqlParameter<int> { TypedValue = maxCount }));
     }
 
     /// <summary>
@@ -51,8 +53,11 @@ public sealed partial class PostgresEventStore
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+        Observed(TelemetryOperations.ReadAll, streamId: null, ReadAllCoreAsync(after, maxCount, cancellationToken));
+
+    private async IAsyncEnumerable<RecordedEvent> ReadAllCoreAsync(LogPosition after, int maxCount,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         var query = await StartQueryAsync(_sql.ReadAll, "reading the global log", cancellationToken,

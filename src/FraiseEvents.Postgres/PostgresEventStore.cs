@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly PostgresEventStoreOptions _options;
     private readonly SqlStatements _sql;
     private readonly ILogger _logger;
+    private readonly StoreTelemetry _telemetry;
 
     /// <summary>Creates a store over a data source that the caller owns and disposes.</summary>
     /// <param name="dataSource">Where to connect.</param>
@@ -41,7 +43,8 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _projections = InlineProjections.Create(options.Projections, _serializer.Registry, _serializer.JsonOptions);
         _sql = new SqlStatements(_options.Schema);
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
-        Migrations = new PostgresMigrations(dataSource, _options.Schema);
+        _telemetry = CreateTelemetry(dataSource, _options);
+        Migrations = new PostgresMigrations(dataSource, _options.Schema, _telemetry);
     }
 
     /// <summary>Creates a store with its own connection pool, disposed with the store.</summary>
@@ -98,6 +101,10 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Disposes the connection pool when the store created it.</summary>
-    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Disposes the connection pool when the store created it, and the store's meter when it is not the application's.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _telemetry.Dispose();
+        return _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -25,6 +26,7 @@ public static class PostgresEventStoreBuilderExtensions
         return builder.UseStore(services =>
         {
             options.LoggerFactory ??= services.GetService<ILoggerFactory>();
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
             var storeOptions = services.GetRequiredService<EventStoreOptions>();
             if (connectionString is null)
             {
