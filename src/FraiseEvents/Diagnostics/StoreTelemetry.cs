@@ -73,9 +73,15 @@ internal sealed class StoreTelemetry : IDisposable
             tags.Add(new(TelemetryTags.StreamId, id.ToString()));
         }
 
-        // OpenTelemetry's span name: "{db.operation.name} {target}", the target being the namespace.
-        var name = DbNamespace is null ? operation : $"{operation} {DbNamespace}";
-        return Source.StartActivity(kind, parentContext: default, tags, name: name);
+        var activity = Source.StartActivity(kind, parentContext: default, tags, name: operation);
+        if (activity is not null && DbNamespace is not null)
+        {
+            // OpenTelemetry's span name is "{db.operation.name} {target}", the target being the namespace;
+            // the operation name stays the bare operation, for code that filters on it.
+            activity.DisplayName = $"{operation} {DbNamespace}";
+        }
+
+        return activity;
     }
 
     /// <summary>Ends the measurement of an append that stored <paramref name="events"/> events, or found them stored already.</summary>
