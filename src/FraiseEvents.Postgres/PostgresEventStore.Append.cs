@@ -56,7 +56,7 @@ public sealed partial class PostgresEventStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 

@@ -92,11 +92,15 @@ public sealed partial class PostgresEventStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "bulk importing streams") is { } mapped)
         {
-            throw mapped is EventStoreUnavailableException && committing
-                ? new EventStoreUnavailableException(
+            if (mapped is EventStoreUnavailableException && committing)
+            {
+                _logger.BulkImportOutcomeUnknown(Schema, ex);
+                throw new EventStoreUnavailableException(
                     "The connection failed while committing a bulk import; it may or may not have committed. "
-                    + "Check one of its streams with GetStreamStateAsync before retrying.", outcomeUnknown: true, ex)
-                : mapped;
+                    + "Check one of its streams with GetStreamStateAsync before retrying.", outcomeUnknown: true, ex);
+            }
+
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
@@ -198,6 +202,7 @@ public sealed partial class PostgresEventStore
             && i >= 0 && i < statements.Count)
         {
             var first = statements[i].FirstEvent;
+            _logger.ProjectionFailed(statements[i].ProjectionName, first.EventType, Schema, ex.SqlState);
             var append = appends.First(a => a.StreamId == first.StreamId);
             throw new ProjectionFailedException(statements[i].ProjectionName, first.StreamId,
                 append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == first.EventId)), first.EventType, ex);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using FraiseEvents.Diagnostics;
 using FraiseEvents.Serialization;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FraiseEvents.Postgres;
@@ -94,7 +95,7 @@ public sealed partial class PostgresEventStore
             command.Parameters.AddRange(parameters);
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return new RunningQuery(connection, command, reader, Schema, operation);
+            return new RunningQuery(connection, command, reader, Schema, operation, _logger);
         }
         catch (Exception ex)
         {
@@ -108,7 +109,7 @@ public sealed partial class PostgresEventStore
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
 
-            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) ?? ExceptionDispatch(ex);
+            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) is { } mapped ? _logger.Logged(Schema, mapped) : ExceptionDispatch(ex);
         }
     }
 
@@ -134,7 +135,8 @@ public sealed partial class PostgresEventStore
         CreatedAt: reader.GetFieldValue<DateTimeOffset>(10));
 
     /// <summary>A reader with its command and connection, disposed together; reads map failures to typed exceptions.</summary>
-    private sealed class RunningQuery(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, string schema, string operation)
+    private sealed class RunningQuery(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, string schema, string operation,
+        ILogger logger)
         : IAsyncDisposable
     {
         public NpgsqlDataReader Reader { get; } = reader;
@@ -147,7 +149,7 @@ public sealed partial class PostgresEventStore
             }
             catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, schema, operation) is { } mapped)
             {
-                throw mapped;
+                throw logger.Logged(schema, mapped);
             }
         }
 

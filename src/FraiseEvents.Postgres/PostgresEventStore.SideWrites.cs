@@ -98,10 +98,12 @@ public sealed partial class PostgresEventStore : IDocumentReader
                     }
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged && attempt < MaxDocumentAttempts)
                     {
+                        _logger.ProjectionDocumentsChanged(Schema, attempt, MaxDocumentAttempts);
                         continue;
                     }
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged)
                     {
+                        _logger.ProjectionDocumentsKeptChanging(Schema, attempt);
                         throw new ConcurrencyException(streamId,
                             $"The append to stream {streamId} was tried {attempt} times, and each time other transactions had changed the projection "
                             + "documents it writes before it could commit. Nothing was written. Retry later.", ex);
@@ -110,6 +112,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
                         && i >= 0 && i < statements.Count)
                     {
                         var statement = statements[i];
+                        _logger.ProjectionFailed(statement.ProjectionName, statement.FirstEvent.EventType, Schema, ex.SqlState);
                         throw new ProjectionFailedException(statement.ProjectionName, streamId,
                             appends[0].VersionOf(Array.FindIndex(serialized, e => e.EventId == statement.FirstEvent.EventId)),
                             statement.FirstEvent.EventType, ex);
@@ -121,7 +124,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
             catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)
                 && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
             {
-                throw mapped;
+                throw _logger.Logged(Schema, mapped);
             }
         }
     }
@@ -179,6 +182,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionShapeChanged)
         {
+            _logger.ProjectionShapeChanged(Schema, ex.MessageText);
             throw new EventStoreConfigurationException($"{ex.MessageText}. {ex.Hint}", ex);
         }
     }
@@ -209,7 +213,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"loading document '{key}' of projection {projection.Name}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
@@ -69,7 +69,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"writing a snapshot of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 

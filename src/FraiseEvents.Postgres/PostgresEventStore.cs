@@ -97,7 +97,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
