@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Serialization;
 using Npgsql;
 using NpgsqlTypes;
@@ -20,8 +21,14 @@ public sealed partial class PostgresEventStore
     /// is honoured until the append is sent; after that the call waits for the server's answer,
     /// because cancelling a statement that may be committing would leave its outcome unknown.
     /// </remarks>
-    public async Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
-        AppendOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options = null, CancellationToken cancellationToken = default) =>
+        _telemetry.AppendsObserved
+            ? ObservedAppendAsync(TelemetryOperations.Append, streamId, expectedVersion, events, options, snapshot: null, cancellationToken)
+            : AppendCoreAsync(streamId, expectedVersion, events, options, cancellationToken);
+
+    private async Task<AppendResult> AppendCoreAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
+        AppendOptions? options, CancellationToken cancellationToken)
     {
         if (!_projections.IsEmpty)
         {
@@ -49,7 +56,7 @@ public sealed partial class PostgresEventStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 

@@ -31,7 +31,10 @@ public sealed partial class PostgresEventStore
     /// <param name="cancellationToken">Cancels the import until it commits; a cancelled import writes nothing.</param>
     /// <exception cref="WrongExpectedVersionException">A stream already exists; nothing was written.</exception>
     /// <exception cref="ArgumentException">No streams, a stream without events, or a stream listed twice.</exception>
-    public async Task<BulkImportResult> BulkImportAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken = default)
+    public Task<BulkImportResult> BulkImportAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken = default) =>
+        _telemetry.AppendsObserved ? ObservedBulkImportAsync(streams, cancellationToken) : BulkImportCoreAsync(streams, cancellationToken);
+
+    private async Task<BulkImportResult> BulkImportCoreAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(streams);
         if (streams.Count == 0)
@@ -95,11 +98,15 @@ public sealed partial class PostgresEventStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "bulk importing streams") is { } mapped)
         {
-            throw mapped is EventStoreUnavailableException && committing
-                ? new EventStoreUnavailableException(
+            if (mapped is EventStoreUnavailableException && committing)
+            {
+                _logger.BulkImportOutcomeUnknown(Schema, ex);
+                throw new EventStoreUnavailableException(
                     "The connection failed while committing a bulk import; it may or may not have committed. "
-                    + "Check one of its streams with GetStreamStateAsync before retrying.", outcomeUnknown: true, ex)
-                : mapped;
+                    + "Check one of its streams with GetStreamStateAsync before retrying.", outcomeUnknown: true, ex);
+            }
+
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
@@ -200,6 +207,7 @@ public sealed partial class PostgresEventStore
         catch (PostgresException ex) when (ProjectionCommands.FailedStatement(batch, ex, firstStatement, statements) is { } statement)
         {
             var first = statement.FirstEvent;
+            _logger.ProjectionFailed(statement.ProjectionName, first.EventType, Schema, ex.SqlState);
             var append = appends.First(a => a.StreamId == first.StreamId);
             throw new ProjectionFailedException(statement.ProjectionName, first.StreamId,
                 append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == first.EventId)), first.EventType, ex);

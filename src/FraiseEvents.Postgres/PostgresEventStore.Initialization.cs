@@ -66,7 +66,7 @@ public sealed partial class PostgresEventStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "initializing the event store") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
@@ -76,6 +76,7 @@ public sealed partial class PostgresEventStore
         var version = (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!; // coalesce() is never null
         if (version < MigrationScripts.LatestVersion)
         {
+            _logger.SchemaBehind(Schema, version, MigrationScripts.LatestVersion);
             throw new EventStoreConfigurationException(
                 $"Schema '{Schema}' is at FraiseEvents migration {version}, but this library needs {MigrationScripts.LatestVersion}. "
                 + "Apply the pending migrations (await store.Migrations.ApplyAsync(), or the files in migrations/ with psql), "
@@ -105,6 +106,7 @@ public sealed partial class PostgresEventStore
             {
                 if (!_options.AllowUnsafeDurabilitySettings)
                 {
+                    _logger.UnsafeDurabilityRefused(Schema, fsync, synchronousCommit);
                     throw new EventStoreConfigurationException(
                         $"The PostgreSQL server runs with fsync={fsync} and synchronous_commit={synchronousCommit}: a crash would lose appends "
                         + "that were already acknowledged. Turn both on, or set PostgresEventStoreOptions.AllowUnsafeDurabilitySettings "
@@ -116,6 +118,7 @@ public sealed partial class PostgresEventStore
 
             if (!txIdsOk)
             {
+                _logger.TransactionIdsBehind(Schema, nextTxId, maxTxId);
                 throw new EventStoreConfigurationException(
                     $"The cluster's transaction counter (next id {nextTxId}) is behind the newest stored event's transaction id ({maxTxId}) in schema '{Schema}'. "
                     + "This database was restored or copied into another cluster: new events would sort before consumers' checkpoints and be skipped. "

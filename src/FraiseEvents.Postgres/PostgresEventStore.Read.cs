@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Serialization;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FraiseEvents.Postgres;
@@ -8,19 +10,20 @@ public sealed partial class PostgresEventStore
 {
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
-        StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
+        StreamVersion? toVersion = null, CancellationToken cancellationToken = default) => Observed(TelemetryOperations.ReadStream, streamId,
         ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}", cancellationToken,
             new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) });
+            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) }));
 
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
         int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        return ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
+        return Observed(TelemetryOperations.ReadStreamBackwards, streamId,
+            ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
             new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
-            new NpgsqlParameter<int> { TypedValue = maxCount });
+            new NpgsqlParameter<int> { TypedValue = maxCount }));
     }
 
     /// <summary>
@@ -51,8 +54,11 @@ public sealed partial class PostgresEventStore
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordedEvent> ReadAllAsync(LogPosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+        Observed(TelemetryOperations.ReadAll, streamId: null, ReadAllCoreAsync(after, maxCount, cancellationToken));
+
+    private async IAsyncEnumerable<RecordedEvent> ReadAllCoreAsync(LogPosition after, int maxCount,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         var query = await StartQueryAsync(_sql.ReadAll, "reading the global log", cancellationToken,
@@ -89,7 +95,7 @@ public sealed partial class PostgresEventStore
             command.Parameters.AddRange(parameters);
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return new RunningQuery(connection, command, reader, Schema, operation);
+            return new RunningQuery(connection, command, reader, Schema, operation, _logger);
         }
         catch (Exception ex)
         {
@@ -103,7 +109,7 @@ public sealed partial class PostgresEventStore
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
 
-            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) ?? ExceptionDispatch(ex);
+            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) is { } mapped ? _logger.Logged(Schema, mapped) : ExceptionDispatch(ex);
         }
     }
 
@@ -129,7 +135,8 @@ public sealed partial class PostgresEventStore
         CreatedAt: reader.GetFieldValue<DateTimeOffset>(10));
 
     /// <summary>A reader with its command and connection, disposed together; reads map failures to typed exceptions.</summary>
-    private sealed class RunningQuery(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, string schema, string operation)
+    private sealed class RunningQuery(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, string schema, string operation,
+        ILogger logger)
         : IAsyncDisposable
     {
         public NpgsqlDataReader Reader { get; } = reader;
@@ -142,7 +149,7 @@ public sealed partial class PostgresEventStore
             }
             catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, schema, operation) is { } mapped)
             {
-                throw mapped;
+                throw logger.Logged(schema, mapped);
             }
         }
 

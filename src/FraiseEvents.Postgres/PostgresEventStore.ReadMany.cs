@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FraiseEvents.Diagnostics;
 using Npgsql;
 
 namespace FraiseEvents.Postgres;
@@ -12,8 +13,11 @@ public sealed partial class PostgresEventStore
     /// </summary>
     /// <param name="streamIds">The streams to read; duplicates are read once.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async IAsyncEnumerable<RecordedEvent> ReadStreamsAsync(IReadOnlyCollection<StreamId> streamIds,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordedEvent> ReadStreamsAsync(IReadOnlyCollection<StreamId> streamIds, CancellationToken cancellationToken = default) =>
+        Observed(TelemetryOperations.ReadStreams, streamId: null, ReadStreamsCoreAsync(streamIds, cancellationToken));
+
+    private async IAsyncEnumerable<RecordedEvent> ReadStreamsCoreAsync(IReadOnlyCollection<StreamId> streamIds,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(streamIds);
         if (streamIds.Count == 0)

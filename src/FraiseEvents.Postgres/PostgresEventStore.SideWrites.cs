@@ -98,16 +98,19 @@ public sealed partial class PostgresEventStore : IDocumentReader
                     }
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged && attempt < MaxDocumentAttempts)
                     {
+                        _logger.ProjectionDocumentsChanged(Schema, attempt, MaxDocumentAttempts);
                         continue;
                     }
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged)
                     {
+                        _logger.ProjectionDocumentsKeptChanging(Schema, attempt);
                         throw new ConcurrencyException(streamId,
                             $"The append to stream {streamId} was tried {attempt} times, and each time other transactions had changed the projection "
                             + "documents it writes before it could commit. Nothing was written. Retry later.", ex);
                     }
                     catch (PostgresException ex) when (ProjectionCommands.FailedStatement(batch, ex, firstStatement, statements) is { } statement)
                     {
+                        _logger.ProjectionFailed(statement.ProjectionName, statement.FirstEvent.EventType, Schema, ex.SqlState);
                         throw new ProjectionFailedException(statement.ProjectionName, streamId,
                             appends[0].VersionOf(Array.FindIndex(serialized, e => e.EventId == statement.FirstEvent.EventId)),
                             statement.FirstEvent.EventType, ex);
@@ -119,7 +122,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
             catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)
                 && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
             {
-                throw mapped;
+                throw _logger.Logged(Schema, mapped);
             }
         }
     }
@@ -156,22 +159,30 @@ public sealed partial class PostgresEventStore : IDocumentReader
         return read;
     }
 
-    /// <summary>Creates the tables of document projections (once) and records SQL projections; FE009 is mapped by the caller.</summary>
+    /// <summary>Creates the tables of document projections (once) and records SQL projections; the caller maps FE009 to a typed exception.</summary>
     private async Task EnsureProjectionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        foreach (var projection in _projections.Documents)
+        try
         {
-            using var command = new NpgsqlCommand(_sql.EnsureDocumentProjection, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.KeysAreText ? "text" : "uuid" });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            foreach (var projection in _projections.Documents)
+            {
+                using var command = new NpgsqlCommand(_sql.EnsureDocumentProjection, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.KeysAreText ? "text" : "uuid" });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        foreach (var projection in _projections.Sql)
+            foreach (var projection in _projections.Sql)
+            {
+                using var command = new NpgsqlCommand(_sql.EnsureSqlProjection, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionShapeChanged)
         {
-            using var command = new NpgsqlCommand(_sql.EnsureSqlProjection, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _logger.ProjectionShapeChanged(Schema, ex.MessageText);
+            throw;
         }
     }
 
@@ -200,7 +211,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"loading document '{key}' of projection {projection.Name}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 }

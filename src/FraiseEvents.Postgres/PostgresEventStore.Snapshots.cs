@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Snapshots;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,8 +8,14 @@ namespace FraiseEvents.Postgres;
 public sealed partial class PostgresEventStore : ISnapshotStore
 {
     /// <inheritdoc />
-    public async Task<StoredSnapshot?> ReadSnapshotAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion = null,
-        DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
+    public Task<StoredSnapshot?> ReadSnapshotAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion = null,
+        DateTimeOffset? asOf = null, CancellationToken cancellationToken = default) =>
+        _telemetry.ReadsObserved
+            ? ObservedReadSnapshotAsync(streamId, schemaVersion, maxVersion, asOf, cancellationToken)
+            : ReadSnapshotCoreAsync(streamId, schemaVersion, maxVersion, asOf, cancellationToken);
+
+    private async Task<StoredSnapshot?> ReadSnapshotCoreAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion,
+        DateTimeOffset? asOf, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -33,12 +40,17 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
     /// <inheritdoc />
-    public async Task WriteSnapshotAsync(StreamId streamId, SnapshotWrite snapshot, CancellationToken cancellationToken = default)
+    public Task WriteSnapshotAsync(StreamId streamId, SnapshotWrite snapshot, CancellationToken cancellationToken = default) =>
+        StoreTelemetry.Tracing
+            ? ObservedWriteSnapshotAsync(streamId, snapshot, cancellationToken)
+            : WriteSnapshotCoreAsync(streamId, snapshot, cancellationToken);
+
+    private async Task WriteSnapshotCoreAsync(StreamId streamId, SnapshotWrite snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +69,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"writing a snapshot of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
@@ -71,7 +83,9 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         SnapshotWrite snapshot, AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot, cancellationToken);
+        return _telemetry.AppendsObserved
+            ? ObservedAppendAsync(TelemetryOperations.AppendWithSnapshot, streamId, expectedVersion, events, options, snapshot, cancellationToken)
+            : AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot, cancellationToken);
     }
 
     private static void AddSnapshotParameters(NpgsqlParameterCollection parameters, StreamId streamId, SnapshotWrite snapshot)

@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly PostgresEventStoreOptions _options;
     private readonly SqlStatements _sql;
     private readonly ILogger _logger;
+    private readonly StoreTelemetry _telemetry;
 
     /// <summary>Creates a store over a data source that the caller owns and disposes.</summary>
     /// <param name="dataSource">Where to connect.</param>
@@ -43,7 +45,8 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _sql = new SqlStatements(_options.Schema);
         _documentSql = _projections.Documents.ToDictionary(p => p.Name, p => new DocumentStatements(_options.Schema, p.Name));
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
-        Migrations = new PostgresMigrations(dataSource, _options.Schema);
+        _telemetry = CreateTelemetry(dataSource, _options);
+        Migrations = new PostgresMigrations(dataSource, _options.Schema, _telemetry);
     }
 
     /// <summary>Creates a store with its own connection pool, disposed with the store.</summary>
@@ -96,10 +99,14 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}") is { } mapped)
         {
-            throw mapped;
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
-    /// <summary>Disposes the connection pool when the store created it.</summary>
-    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Disposes the connection pool when the store created it, and the store's meter when it is not the application's.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _telemetry.Dispose();
+        return _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+    }
 }

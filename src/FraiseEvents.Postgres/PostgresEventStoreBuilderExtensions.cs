@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -22,9 +24,15 @@ public static class PostgresEventStoreBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
 
+        // Resolved by AddHealthChecks().AddCheck<PostgresEventStoreHealthCheck>(...); fails only if another store replaced this one.
+        builder.Services.TryAddSingleton(services => new PostgresEventStoreHealthCheck(
+            services.GetRequiredService<IEventStore>() as PostgresEventStore ?? throw new InvalidOperationException(
+                "PostgresEventStoreHealthCheck checks the PostgreSQL store, but the registered IEventStore is another store.")));
+
         return builder.UseStore(services =>
         {
             options.LoggerFactory ??= services.GetService<ILoggerFactory>();
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
             var storeOptions = services.GetRequiredService<EventStoreOptions>();
             if (connectionString is null)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace FraiseEvents.Postgres;
@@ -29,6 +30,20 @@ public sealed class PostgresEventStoreOptions
 
     /// <summary>Where the store logs; nothing is logged when null. Event data is never logged.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Creates the store's <c>FraiseEvents</c> meter. When null (the default outside dependency
+    /// injection) the store creates a meter of its own and disposes it with the store;
+    /// <c>UsePostgres</c> takes the container's factory when one is registered.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// Record stream ids on spans (as <c>fraiseevents.stream.id</c>). The default is false: a
+    /// stream id often names a person or an account, and traces are kept and shared more widely
+    /// than the database. Metrics never carry stream ids.
+    /// </summary>
+    public bool RecordStreamIdsInTelemetry { get; set; }
 
     /// <summary>Checks every setting; the message names the one that is wrong.</summary>
     public void Validate() => _ = StoreSchema.Quote(Schema);

@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using Npgsql;
 
 namespace FraiseEvents.Postgres;
@@ -12,10 +13,12 @@ public sealed class PostgresMigrations
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;
     private readonly string _quotedSchema;
+    private readonly StoreTelemetry _telemetry;
 
-    internal PostgresMigrations(NpgsqlDataSource dataSource, string schema)
+    internal PostgresMigrations(NpgsqlDataSource dataSource, string schema, StoreTelemetry telemetry)
     {
         _dataSource = dataSource;
+        _telemetry = telemetry;
         _schema = schema;
         _quotedSchema = StoreSchema.Quote(schema);
     }
@@ -54,7 +57,24 @@ public sealed class PostgresMigrations
 
     /// <summary>Applies the pending migrations in one transaction.</summary>
     /// <returns>The migrations this call applied; empty when the schema was already up to date.</returns>
-    public async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken = default) =>
+        StoreTelemetry.Tracing ? ObservedApplyAsync(cancellationToken) : ApplyCoreAsync(cancellationToken);
+
+    private async Task<IReadOnlyList<Migration>> ObservedApplyAsync(CancellationToken cancellationToken)
+    {
+        using var activity = _telemetry.StartActivity(TelemetryOperations.Migrate, streamId: null);
+        try
+        {
+            return await ApplyCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            StoreTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<Migration>> ApplyCoreAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);

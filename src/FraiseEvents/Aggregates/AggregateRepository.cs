@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Serialization;
 using FraiseEvents.Snapshots;
 
@@ -18,6 +20,7 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
     private readonly ISnapshotStore? _snapshots;
     private readonly SnapshotAdapter<TAggregate>? _adapter;
     private readonly JsonSerializerOptions _snapshotJson;
+    private readonly StoreTelemetry _telemetry;
 
     // Raised events not yet committed, by reference, with the NewEvent (and id) they are sent as.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, NewEvent> _pendingEvents = new();
@@ -34,6 +37,7 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         options ??= new AggregateRepositoryOptions();
         _store = store;
         _factory = factory;
+        _telemetry = (store as IInstrumentedEventStore)?.Telemetry ?? StoreTelemetry.Unattributed;
         StreamType = options.StreamType ?? typeof(TAggregate).Name;
         StoredNames.ValidateStreamType(StreamType, "AggregateRepositoryOptions.StreamType", nameof(options));
 
@@ -106,7 +110,24 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
     /// <exception cref="WrongExpectedVersionException">Another writer changed the stream first; nothing was written. Reload and retry.</exception>
     /// <exception cref="StreamTypeMismatchException">The stream belongs to another type; nothing was written.</exception>
     /// <exception cref="SnapshotWriteFailedException">The events were committed but the after-commit snapshot failed.</exception>
-    public async Task<AppendResult?> SaveAsync(TAggregate aggregate, AppendOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<AppendResult?> SaveAsync(TAggregate aggregate, AppendOptions? options = null, CancellationToken cancellationToken = default) =>
+        StoreTelemetry.Tracing ? TracedSaveAsync(aggregate, options, cancellationToken) : SaveCoreAsync(aggregate, options, cancellationToken);
+
+    private async Task<AppendResult?> TracedSaveAsync(TAggregate aggregate, AppendOptions? options, CancellationToken cancellationToken)
+    {
+        using var activity = StartActivity(TelemetryOperations.SaveAggregate, aggregate?.Id);
+        try
+        {
+            return await SaveCoreAsync(aggregate!, options, cancellationToken).ConfigureAwait(false); // null is refused inside
+        }
+        catch (Exception ex)
+        {
+            StoreTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<AppendResult?> SaveCoreAsync(TAggregate aggregate, AppendOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var raised = aggregate.UncommittedEvents;
@@ -168,7 +189,32 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         aggregate.MarkCommitted(result.NextExpectedVersion);
     }
 
-    private async Task<TAggregate?> LoadCoreAsync(StreamId id, StreamVersion? maxVersion, DateTimeOffset? asOf, CancellationToken cancellationToken)
+    private Task<TAggregate?> LoadCoreAsync(StreamId id, StreamVersion? maxVersion, DateTimeOffset? asOf, CancellationToken cancellationToken) =>
+        StoreTelemetry.Tracing ? TracedLoadAsync(id, maxVersion, asOf, cancellationToken) : LoadFromStoreAsync(id, maxVersion, asOf, cancellationToken);
+
+    private async Task<TAggregate?> TracedLoadAsync(StreamId id, StreamVersion? maxVersion, DateTimeOffset? asOf, CancellationToken cancellationToken)
+    {
+        using var activity = StartActivity(TelemetryOperations.LoadAggregate, id);
+        try
+        {
+            return await LoadFromStoreAsync(id, maxVersion, asOf, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            StoreTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>An internal span (the store's client spans nest under it) naming the aggregate type.</summary>
+    private Activity? StartActivity(string operation, StreamId? id)
+    {
+        var activity = _telemetry.StartActivity(operation, id, ActivityKind.Internal);
+        activity?.SetTag(TelemetryTags.AggregateType, StreamType);
+        return activity;
+    }
+
+    private async Task<TAggregate?> LoadFromStoreAsync(StreamId id, StreamVersion? maxVersion, DateTimeOffset? asOf, CancellationToken cancellationToken)
     {
         var state = await _store.GetStreamStateAsync(id, cancellationToken).ConfigureAwait(false);
         if (state is null)
@@ -223,8 +269,11 @@ public sealed class AggregateRepository<TAggregate> where TAggregate : class, IA
         if (snapshot is null || snapshot.Version > target || !_adapter.TryRestore(aggregate, snapshot.Data, _snapshotJson))
         {
             // No snapshot, or one that cannot be read: it is only a cache, so rebuild from events.
+            _telemetry.SnapshotLookedUp(hit: false, StreamType);
             return StreamVersion.First;
         }
+
+        _telemetry.SnapshotLookedUp(hit: true, StreamType);
 
         aggregate.SetStoredVersion(snapshot.Version);
         return new StreamVersion(snapshot.Version.Value + 1);
