@@ -118,11 +118,15 @@ BEGIN
     -- Per document: the key, the revision it was computed from (0: it did not exist; NULL: it does
     -- not matter, as for a document that an event starts afresh or deletes), the new data (NULL
     -- with deleted), and the stream and id of the last event applied to it (its version and global
-    -- position are read from tb_events). Existing documents are updated where their revision is the
-    -- expected one; the others are inserted where they were expected not to exist (or it did not
-    -- matter). Every document must land in one of the two: one that another transaction wrote
-    -- since it was read lands in neither, and the whole transaction fails with FE008, so nothing
-    -- is lost and the caller recomputes from the new state.
+    -- position are read from tb_events).
+    -- The last events must have been written by this very transaction, or it raises FE007 as
+    -- fe_require_appended does: the documents ride with an append, and a refused append (or the
+    -- retry of one stored earlier) must leave them alone; the library then sends no separate guard.
+    -- Existing documents are updated where their revision is the expected one; the others are
+    -- inserted where they were expected not to exist (or it did not matter). Every document must
+    -- land in one of the two: one that another transaction wrote since it was read lands in
+    -- neither, and the whole transaction fails with FE008, so nothing is lost and the caller
+    -- recomputes from the new state.
     EXECUTE format($f$
         CREATE OR REPLACE FUNCTION %1$I(p_ids text[], p_expected bigint[], p_data jsonb[], p_deleted boolean[],
                                        p_last_streams uuid[], p_last_events uuid[])
@@ -134,38 +138,76 @@ BEGIN
         SET enable_seqscan = off
         AS $body$
         DECLARE
-            v_count   integer := coalesce(cardinality(p_ids), 0);
-            v_written bigint;
+            v_count    integer := coalesce(cardinality(p_ids), 0);
+            v_tx       bigint;
+            v_version  integer;
+            v_position bigint;
+            v_written  bigint;
         BEGIN
             IF cardinality(p_expected) IS DISTINCT FROM v_count OR cardinality(p_data) IS DISTINCT FROM v_count
                OR cardinality(p_deleted) IS DISTINCT FROM v_count OR cardinality(p_last_streams) IS DISTINCT FROM v_count
                OR cardinality(p_last_events) IS DISTINCT FROM v_count THEN
                 RAISE EXCEPTION '%1$s: every array needs one element per document' USING ERRCODE = 'FE005';
             END IF;
-            WITH u AS (
-                SELECT x.n, x.id::%3$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
-                FROM unnest(p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events)
-                     WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
-                -- One index probe per document, as in fe_match_stored_events (0002): joined
-                -- instead, the planner may scan the whole event log.
-                CROSS JOIN LATERAL (SELECT e.event_version, e.global_position FROM tb_events e
-                                    WHERE e.stream_id = x.sid AND e.id = x.eid LIMIT 1) e
-            ), updated AS (
-                UPDATE %2$I d
-                SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
-                    global_position = u.global_position, updated_at = clock_timestamp()
-                FROM u
-                WHERE d.id = u.id AND u.expected IS DISTINCT FROM 0 AND (u.expected IS NULL OR d.revision = u.expected)
-                RETURNING u.n
-            ), inserted AS (
-                INSERT INTO %2$I (id, data, revision, version, global_position, deleted)
-                SELECT u.id, u.data, 1, u.event_version, u.global_position, u.deleted
-                FROM u
-                WHERE (u.expected IS NULL OR u.expected = 0) AND u.n NOT IN (SELECT n FROM updated)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO v_written;
+            -- pg_current_xact_id_if_assigned(): a transaction that wrote nothing has no id, and
+            -- none is taken for it here.
+            v_tx := (SELECT pg_current_xact_id_if_assigned()::text::bigint + i.tx_offset FROM tb_store_info i WHERE i.id = 1);
+
+            IF v_count = 1 THEN
+                -- The common case, one document per append, without the set-based statement below.
+                SELECT e.event_version, e.global_position INTO v_version, v_position
+                FROM tb_events e WHERE e.stream_id = p_last_streams[1] AND e.id = p_last_events[1] AND e.tx_id = v_tx;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION 'the append to stream %% was not written by this transaction, so its documents are not written', p_last_streams[1]
+                        USING ERRCODE = 'FE007';
+                END IF;
+                IF p_expected[1] = 0 THEN
+                    INSERT INTO %2$I (id, data, revision, version, global_position, deleted)
+                    VALUES (p_ids[1]::%3$s, p_data[1], 1, v_version, v_position, p_deleted[1])
+                    ON CONFLICT (id) DO NOTHING;
+                ELSIF p_expected[1] IS NULL THEN
+                    INSERT INTO %2$I AS d (id, data, revision, version, global_position, deleted)
+                    VALUES (p_ids[1]::%3$s, p_data[1], 1, v_version, v_position, p_deleted[1])
+                    ON CONFLICT (id) DO UPDATE
+                    SET data = excluded.data, deleted = excluded.deleted, revision = d.revision + 1, version = excluded.version,
+                        global_position = excluded.global_position, updated_at = clock_timestamp();
+                ELSE
+                    UPDATE %2$I d
+                    SET data = p_data[1], deleted = p_deleted[1], revision = d.revision + 1, version = v_version,
+                        global_position = v_position, updated_at = clock_timestamp()
+                    WHERE d.id = p_ids[1]::%3$s AND d.revision = p_expected[1];
+                END IF;
+                v_written := CASE WHEN FOUND THEN 1 ELSE 0 END;
+            ELSE
+                IF EXISTS (SELECT FROM unnest(p_last_streams, p_last_events) AS x(sid, eid)
+                           WHERE NOT EXISTS (SELECT FROM tb_events e WHERE e.stream_id = x.sid AND e.id = x.eid AND e.tx_id = v_tx)) THEN
+                    RAISE EXCEPTION 'the append these documents ride with was not written by this transaction' USING ERRCODE = 'FE007';
+                END IF;
+                WITH u AS (
+                    SELECT x.n, x.id::%3$s AS id, x.expected, x.data, x.deleted, e.event_version, e.global_position
+                    FROM unnest(p_ids, p_expected, p_data, p_deleted, p_last_streams, p_last_events)
+                         WITH ORDINALITY AS x(id, expected, data, deleted, sid, eid, n)
+                    -- One index probe per document, as in fe_match_stored_events (0002): joined
+                    -- instead, the planner may scan the whole event log.
+                    CROSS JOIN LATERAL (SELECT e.event_version, e.global_position FROM tb_events e
+                                        WHERE e.stream_id = x.sid AND e.id = x.eid LIMIT 1) e
+                ), updated AS (
+                    UPDATE %2$I d
+                    SET data = u.data, deleted = u.deleted, revision = d.revision + 1, version = u.event_version,
+                        global_position = u.global_position, updated_at = clock_timestamp()
+                    FROM u
+                    WHERE d.id = u.id AND u.expected IS DISTINCT FROM 0 AND (u.expected IS NULL OR d.revision = u.expected)
+                    RETURNING u.n
+                ), inserted AS (
+                    INSERT INTO %2$I (id, data, revision, version, global_position, deleted)
+                    SELECT u.id, u.data, 1, u.event_version, u.global_position, u.deleted
+                    FROM u
+                    WHERE (u.expected IS NULL OR u.expected = 0) AND u.n NOT IN (SELECT n FROM updated)
+                    ON CONFLICT (id) DO NOTHING
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO v_written;
+            END IF;
             IF v_written <> v_count THEN
                 RAISE EXCEPTION 'projection %4$s: %% of %% documents changed since they were read', v_count - v_written, v_count
                     USING ERRCODE = 'FE008',
@@ -188,6 +230,10 @@ BEGIN
     IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,49}$' THEN
         RAISE EXCEPTION 'projection name % must be 1 to 50 characters of a-z, 0-9 and _, starting with a letter', p_name
             USING ERRCODE = 'FE005';
+    END IF;
+    -- Checked first, so that starting a store that is already set up writes nothing.
+    IF EXISTS (SELECT FROM tb_projections p WHERE p.name = p_name AND p.kind = 'sql') THEN
+        RETURN;
     END IF;
     INSERT INTO tb_projections (name, kind) VALUES (p_name, 'sql') ON CONFLICT (name) DO NOTHING;
     IF NOT EXISTS (SELECT FROM tb_projections p WHERE p.name = p_name AND p.kind = 'sql') THEN

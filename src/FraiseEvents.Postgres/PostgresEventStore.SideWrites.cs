@@ -15,8 +15,8 @@ public sealed partial class PostgresEventStore : IDocumentReader
     /// <summary>
     /// The one append path for what rides with an append (a snapshot, inline projections' documents,
     /// SQL projections' statements). One batch, one implicit transaction:
-    /// <c>try_append_events</c>, then <c>fe_require_appended</c>, which aborts the transaction unless
-    /// this very transaction stored the events, then the side writes. So a refused append or the
+    /// <c>try_append_events</c>, then the document writes or <c>fe_require_appended</c>, either of which
+    /// aborts the transaction unless this very transaction stored the events, then the other side writes. So a refused append or the
     /// retry of an append stored earlier leaves no side write, whatever the side writes are, and a
     /// failing side write stores nothing. Documents the append changes are read first (one round
     /// trip more); when another transaction changed them before the batch commits, the batch fails
@@ -45,21 +45,27 @@ public sealed partial class PostgresEventStore : IDocumentReader
                 var append = new NpgsqlBatchCommand(_sql.Append);
                 AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
                 batch.BatchCommands.Add(append);
-                var guard = new NpgsqlBatchCommand(_sql.RequireAppended);
-                guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
-                guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
-                batch.BatchCommands.Add(guard);
+                // Document writes check for themselves that this transaction stored the events (as
+                // fe_require_appended does), so the separate guard is sent only when none comes first.
+                foreach (var (projection, writes) in documents)
+                {
+                    batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
+                }
+
+                if (documents.Count == 0)
+                {
+                    var guard = new NpgsqlBatchCommand(_sql.RequireAppended);
+                    guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+                    guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
+                    batch.BatchCommands.Add(guard);
+                }
+
                 if (snapshot is not null)
                 {
                     var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
                     AddSnapshotParameters(write.Parameters, streamId, snapshot);
                     write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
                     batch.BatchCommands.Add(write);
-                }
-
-                foreach (var (projection, writes) in documents)
-                {
-                    batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
                 }
 
                 var firstStatement = batch.BatchCommands.Count + 1;
