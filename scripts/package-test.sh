@@ -70,6 +70,9 @@ dotnet add package FraiseEvents.Postgres --version "$version" >"$work/add.log" 2
 
 installed="$global_packages/fraiseevents.postgres/$version"
 [[ -f "$installed/README.md" ]] || fail "the package has no README.md"
+# The adapter uses the core's internals, so it must depend on exactly the core it was built with.
+grep -q "<dependency id=\"FraiseEvents\" version=\"\[$version\]\"" "$installed/fraiseevents.postgres.nuspec" \
+  || fail "FraiseEvents.Postgres does not pin FraiseEvents to exactly [$version]"
 [[ -f "$installed/lib/net10.0/FraiseEvents.Postgres.xml" ]] || fail "the package has no XML documentation"
 [[ -f "$global_packages/fraiseevents/$version/lib/net10.0/FraiseEvents.xml" ]] || fail "FraiseEvents has no XML documentation"
 for sql in "$root"/migrations/*.sql; do
