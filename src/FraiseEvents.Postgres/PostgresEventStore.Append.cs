@@ -30,6 +30,8 @@ public sealed partial class PostgresEventStore
     private async Task<AppendResult> AppendCoreAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         AppendOptions? options, CancellationToken cancellationToken)
     {
+        // A token cancelled before the call stops it here: a pooled connection opens without looking at it.
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_projections.IsEmpty)
         {
             return await AppendWithSideWritesAsync(streamId, expectedVersion, events, options, snapshot: null, cancellationToken)

@@ -37,6 +37,7 @@ public sealed partial class PostgresEventStore
     private async Task<BulkImportResult> BulkImportCoreAsync(IReadOnlyCollection<BulkImportStream> streams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(streams);
+        cancellationToken.ThrowIfCancellationRequested();
         if (streams.Count == 0)
         {
             throw new ArgumentException("A bulk import needs at least one stream.", nameof(streams));

@@ -25,6 +25,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
     private async Task<AppendResult> AppendWithSideWritesAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         AppendOptions? options, SnapshotWrite? snapshot, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var serialized = _serializer.SerializeAppend(streamId, events, options);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         ProjectionAppend[] appends = [new ProjectionAppend(streamId, expectedVersion, events, serialized, options)];
@@ -201,6 +202,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
     {
         ArgumentNullException.ThrowIfNull(key);
         var projection = _projections.ForDocument(typeof(TDocument));
+        key = InlineProjections.NormalizeKey(projection, key);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
         {

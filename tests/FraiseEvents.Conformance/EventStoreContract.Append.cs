@@ -5,6 +5,19 @@ namespace FraiseEvents.Conformance;
 public abstract partial class EventStoreContract
 {
     [Test]
+    public async Task An_append_whose_token_is_cancelled_before_the_call_writes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(1)); // warm: a pooled connection opens without a round trip
+
+        Assert.CatchAsync<OperationCanceledException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(3), cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
+    [Test]
     public async Task Append_to_a_new_stream_returns_its_version_and_increasing_positions()
     {
         var store = await CreateStoreAsync();

@@ -14,6 +14,7 @@ public sealed partial class InMemoryEventStore : IDocumentReader
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var projection = _projections.ForDocument(typeof(TDocument));
+        key = InlineProjections.NormalizeKey(projection, key);
         byte[]? data;
         lock (_storage.Lock)
         {

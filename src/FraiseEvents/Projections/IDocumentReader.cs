@@ -10,7 +10,14 @@ public interface IDocumentReader
     /// <exception cref="ArgumentException">No registered document projection has <typeparamref name="TDocument"/> as its document type.</exception>
     Task<TDocument?> LoadAsync<TDocument>(StreamId id, CancellationToken cancellationToken = default) where TDocument : class;
 
-    /// <summary>The document with this text key, or null when there is none or it was deleted.</summary>
-    /// <exception cref="ArgumentException">No registered document projection has <typeparamref name="TDocument"/> as its document type.</exception>
+    /// <summary>
+    /// The document with this key, or null when there is none or it was deleted. For a projection
+    /// keyed by uuid (the stream id, or a <see cref="Guid"/> <c>KeyBy</c>) the key must be a uuid in any
+    /// of its text forms.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// No registered document projection has <typeparamref name="TDocument"/> as its document type, or
+    /// the projection is keyed by uuid and <paramref name="key"/> is not one.
+    /// </exception>
     Task<TDocument?> LoadAsync<TDocument>(string key, CancellationToken cancellationToken = default) where TDocument : class;
 }

@@ -112,6 +112,22 @@ internal sealed partial class InlineProjections
     /// <summary>The document key a stream id or Guid key is stored under.</summary>
     public static string KeyOf(StreamId id) => id.Value.ToString();
 
+    /// <summary>A key given to a load, as the projection stores it: a uuid-keyed projection takes only uuids.</summary>
+    /// <exception cref="ArgumentException">The projection keys by uuid and the key is not one.</exception>
+    public static string NormalizeKey(IDocumentProjection projection, string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (projection.KeysAreText)
+        {
+            return key;
+        }
+
+        return Guid.TryParse(key, out var id)
+            ? id.ToString()
+            : throw new ArgumentException($"Projection '{projection.Name}' keys its documents by uuid (the stream id, or a Guid KeyBy); "
+                + $"'{key}' is not a uuid. Load with the stream id: LoadAsync<{projection.DocumentType.Name}>(streamId).", nameof(key));
+    }
+
     public object? Deserialize(IDocumentProjection projection, byte[] data) => JsonSerializer.Deserialize(data, projection.DocumentType, _json);
 
     /// <summary>

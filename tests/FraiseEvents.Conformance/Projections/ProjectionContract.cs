@@ -39,6 +39,18 @@ public abstract class ProjectionContract
     }
 
     [Test]
+    public async Task A_uuid_keyed_document_loads_by_any_text_form_of_its_id_and_refuses_a_key_that_is_not_one()
+    {
+        var store = await StoreWithUsersAsync();
+        var id = StreamId.New();
+        await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]);
+
+        Assert.That((await Documents(store).LoadAsync<UserDocument>(id.Value.ToString("B").ToUpperInvariant()))!.Name, Is.EqualTo("Ada"));
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => Documents(store).LoadAsync<UserDocument>("ada@example.com"));
+        Assert.That(ex!.Message, Does.Contain("user_doc").And.Contain("uuid"));
+    }
+
+    [Test]
     public async Task Events_a_projection_does_not_handle_leave_its_documents_alone()
     {
         var store = await StoreWithUsersAsync();
