@@ -3,7 +3,10 @@ namespace FraiseEvents;
 /// <summary>Options for one append.</summary>
 public sealed record AppendOptions
 {
-    /// <summary>Metadata for every event of the append that has none of its own.</summary>
+    /// <summary>
+    /// Metadata for every event of the append. An event's own <see cref="NewEvent.Metadata"/> is merged over it:
+    /// the values the event sets win (headers one by one), the others come from here.
+    /// </summary>
     public EventMetadata? Metadata { get; init; }
 
     /// <summary>

@@ -30,6 +30,42 @@ public sealed record EventMetadata
     /// </remarks>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = NoHeaders;
 
+    /// <summary>
+    /// An event's own metadata over its append's: each value the event sets wins, each it leaves
+    /// unset (and each header it does not name) comes from the append. Either may be null.
+    /// </summary>
+    internal static EventMetadata? Merge(EventMetadata? own, EventMetadata? append)
+    {
+        if (own is null || append is null || append.IsEmpty)
+        {
+            return own ?? append;
+        }
+
+        IReadOnlyDictionary<string, string> headers;
+        if (own.Headers.Count == 0 || append.Headers.Count == 0)
+        {
+            headers = own.Headers.Count == 0 ? append.Headers : own.Headers;
+        }
+        else
+        {
+            var merged = new Dictionary<string, string>(append.Headers);
+            foreach (var (name, value) in own.Headers)
+            {
+                merged[name] = value;
+            }
+
+            headers = merged;
+        }
+
+        return new EventMetadata
+        {
+            CorrelationId = own.CorrelationId ?? append.CorrelationId,
+            CausationId = own.CausationId ?? append.CausationId,
+            CreatedBy = own.CreatedBy ?? append.CreatedBy,
+            Headers = headers,
+        };
+    }
+
     /// <summary>True when nothing is set.</summary>
     public bool IsEmpty => CorrelationId is null && CausationId is null && CreatedBy is null && Headers.Count == 0;
 

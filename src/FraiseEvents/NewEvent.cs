@@ -22,6 +22,9 @@ public sealed record NewEvent
     /// <summary>The event's id (<c>tb_events.id</c>), unique within its stream. Defaults to a new UUIDv7.</summary>
     public Guid EventId { get; init; } = Guid.CreateVersion7();
 
-    /// <summary>Metadata for this event only; when null, the append's metadata applies.</summary>
+    /// <summary>
+    /// Metadata for this event only, merged over the append's (<see cref="AppendOptions.Metadata"/>): what it sets
+    /// wins, header by header; what it leaves unset (correlation, causation, author, other headers) is the append's.
+    /// </summary>
     public EventMetadata? Metadata { get; init; }
 }

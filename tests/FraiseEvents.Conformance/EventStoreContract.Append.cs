@@ -72,7 +72,7 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
-    public async Task Metadata_round_trips_per_append_and_per_event()
+    public async Task Metadata_round_trips_per_append_and_per_event_merged_over_the_appends()
     {
         var store = await CreateStoreAsync();
         var streamId = StreamId.New();
@@ -84,14 +84,22 @@ public abstract partial class EventStoreContract
             CreatedBy = user,
             Headers = new Dictionary<string, string> { ["tenant"] = "acme", ["client"] = "web/2.1" },
         };
-        var ownMetadata = new EventMetadata { CorrelationId = "corr-2" };
+        var ownMetadata = new EventMetadata { CorrelationId = "corr-2", Headers = new Dictionary<string, string> { ["client"] = "cli/1.0", ["step"] = "2" } };
         NewEvent[] events = [new(TestEvents.Created()), new(TestEvents.Created()) { Metadata = ownMetadata }, new(TestEvents.Created())];
 
         await store.AppendAsync(streamId, ExpectedVersion.NoStream, events, new AppendOptions { Metadata = appendMetadata });
         var read = await ReadStream(store, streamId);
 
         Assert.That(read[0].Metadata, Is.EqualTo(appendMetadata));
-        Assert.That(read[1].Metadata, Is.EqualTo(ownMetadata));
+        // The event's own values win, header by header; what it leaves unset is the append's, so it
+        // keeps its author (and its place in the audit trail by author) and its causation.
+        Assert.That(read[1].Metadata, Is.EqualTo(new EventMetadata
+        {
+            CorrelationId = "corr-2",
+            CausationId = "cmd-7",
+            CreatedBy = user,
+            Headers = new Dictionary<string, string> { ["tenant"] = "acme", ["client"] = "cli/1.0", ["step"] = "2" },
+        }));
         Assert.That(read[2].Metadata.Headers["client"], Is.EqualTo("web/2.1"));
         Assert.That(read[2].Metadata.CreatedBy, Is.EqualTo(user));
     }

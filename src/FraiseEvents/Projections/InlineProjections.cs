@@ -326,7 +326,7 @@ internal sealed partial class InlineProjections
             {
                 var serialized = append.Serialized[i];
                 handled.Add(new ProjectedEvent(append.StreamId, serialized.EventId, serialized.EventType, newEvent.Data,
-                    newEvent.Metadata ?? append.Options?.Metadata ?? EventMetadata.Empty, append.Options?.StreamType));
+                    EventMetadata.Merge(newEvent.Metadata, append.Options?.Metadata) ?? EventMetadata.Empty, append.Options?.StreamType));
             }
         }
 

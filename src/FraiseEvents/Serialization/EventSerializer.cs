@@ -86,7 +86,7 @@ internal sealed class EventSerializer
                     nameof(EventStoreOptions.MaxEventSizeBytes));
             }
 
-            var metadata = newEvent.Metadata ?? options?.Metadata;
+            var metadata = EventMetadata.Merge(newEvent.Metadata, options?.Metadata);
             if (metadata is not null && MetadataJson.FindNullHeader(metadata) is { } nullHeader)
             {
                 throw new ArgumentException(
