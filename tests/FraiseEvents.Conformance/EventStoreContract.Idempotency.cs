@@ -12,6 +12,24 @@ public abstract partial class EventStoreContract
         yield return new TestCaseData("stream exists").SetArgDisplayNames("stream exists");
     }
 
+    [Test]
+    public async Task Both_kinds_of_conflict_are_concurrency_exceptions_naming_the_stream_so_one_retry_loop_catches_them()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+        var first = new NewEvent(TestEvents.Created(1));
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, [first]);
+
+        var wrongVersion = Assert.CatchAsync<ConcurrencyException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.Exactly(9), [new NewEvent(TestEvents.Created(2))]));
+        var reusedId = Assert.CatchAsync<ConcurrencyException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.Any, [new NewEvent(TestEvents.Created(3)) { EventId = first.EventId }]));
+
+        Assert.That(wrongVersion, Is.TypeOf<WrongExpectedVersionException>());
+        Assert.That(reusedId, Is.TypeOf<IdempotencyConflictException>());
+        Assert.That(new[] { wrongVersion!.StreamId, reusedId!.StreamId }, Is.All.EqualTo(streamId));
+    }
+
     [TestCaseSource(nameof(RetryExpectations))]
     public async Task Retrying_an_append_that_committed_succeeds_without_writing_twice(string expectation)
     {
