@@ -13,6 +13,18 @@ public readonly record struct GlobalPosition(long Value) : IComparable<GlobalPos
     /// <inheritdoc />
     public int CompareTo(GlobalPosition other) => Value.CompareTo(other.Value);
 
+    /// <summary>True when <paramref name="left"/> was inserted before <paramref name="right"/>.</summary>
+    public static bool operator <(GlobalPosition left, GlobalPosition right) => left.Value < right.Value;
+
+    /// <summary>True when <paramref name="left"/> was inserted after <paramref name="right"/>.</summary>
+    public static bool operator >(GlobalPosition left, GlobalPosition right) => left.Value > right.Value;
+
+    /// <summary>True when <paramref name="left"/> is <paramref name="right"/> or was inserted before it.</summary>
+    public static bool operator <=(GlobalPosition left, GlobalPosition right) => left.Value <= right.Value;
+
+    /// <summary>True when <paramref name="left"/> is <paramref name="right"/> or was inserted after it.</summary>
+    public static bool operator >=(GlobalPosition left, GlobalPosition right) => left.Value >= right.Value;
+
     /// <inheritdoc />
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

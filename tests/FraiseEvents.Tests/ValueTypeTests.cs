@@ -5,6 +5,14 @@ namespace FraiseEvents.Tests;
 public sealed class ValueTypeTests
 {
     [Test]
+    public void Global_positions_compare_by_value_with_operators()
+    {
+        GlobalPosition early = new(3), late = new(10);
+        Assert.That((early < late, early > late, early <= new GlobalPosition(3), late >= early), Is.EqualTo((true, false, true, true)));
+        Assert.That(new[] { late, early }.Max(), Is.EqualTo(late));
+    }
+
+    [Test]
     public void A_stream_id_is_never_empty_and_new_ones_are_time_ordered()
     {
         Assert.Throws<ArgumentException>(() => _ = new StreamId(Guid.Empty));
