@@ -8,7 +8,10 @@ public sealed class ValueTypeTests
     public void Global_positions_compare_by_value_with_operators()
     {
         GlobalPosition early = new(3), late = new(10);
-        Assert.That((early < late, early > late, early <= new GlobalPosition(3), late >= early), Is.EqualTo((true, false, true, true)));
+        Assert.That(early < late, Is.True);
+        Assert.That(early > late, Is.False);
+        Assert.That(early <= new GlobalPosition(3), Is.True);
+        Assert.That(late >= early, Is.True);
         Assert.That(new[] { late, early }.Max(), Is.EqualTo(late));
     }
 
