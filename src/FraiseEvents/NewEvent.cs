@@ -8,6 +8,8 @@ namespace FraiseEvents;
 /// </remarks>
 public sealed record NewEvent
 {
+    private readonly Guid _eventId = Guid.CreateVersion7();
+
     /// <summary>Wraps an event object with a new time-ordered (UUIDv7) id.</summary>
     /// <param name="data">The event: an instance of a registered event type.</param>
     public NewEvent(object data)
@@ -20,7 +22,14 @@ public sealed record NewEvent
     public object Data { get; }
 
     /// <summary>The event's id (<c>tb_events.id</c>), unique within its stream. Defaults to a new UUIDv7.</summary>
-    public Guid EventId { get; init; } = Guid.CreateVersion7();
+    /// <exception cref="ArgumentException">The id is empty (<see cref="Guid.Empty"/>): refused here, not only at append.</exception>
+    public Guid EventId
+    {
+        get => _eventId;
+        init => _eventId = value != Guid.Empty
+            ? value
+            : throw new ArgumentException("An event id must not be empty (Guid.Empty); leave EventId unset for a new UUIDv7.", nameof(value));
+    }
 
     /// <summary>
     /// Metadata for this event only, merged over the append's (<see cref="AppendOptions.Metadata"/>): what it sets

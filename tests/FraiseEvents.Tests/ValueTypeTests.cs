@@ -5,6 +5,14 @@ namespace FraiseEvents.Tests;
 public sealed class ValueTypeTests
 {
     [Test]
+    public void A_new_event_refuses_an_empty_id_when_it_is_made()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => _ = new NewEvent(new object()) { EventId = Guid.Empty });
+        Assert.That(ex!.Message, Does.Contain("EventId"));
+        Assert.That(new NewEvent(new object()).EventId.Version, Is.EqualTo(7));
+    }
+
+    [Test]
     public void Global_positions_compare_by_value_with_operators()
     {
         GlobalPosition early = new(3), late = new(10);
