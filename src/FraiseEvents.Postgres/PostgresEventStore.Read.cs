@@ -123,7 +123,9 @@ public sealed partial class PostgresEventStore
 
     private static StoredEvent ReadStoredEvent(NpgsqlDataReader reader) => new(
         EventId: reader.GetGuid(0),
-        StreamId: new StreamId(reader.GetGuid(1)),
+        // The C# API never writes the empty uuid, but the SQL API can: such a row reads as
+        // default(StreamId) instead of stopping every read that meets it.
+        StreamId: reader.GetGuid(1) is var streamId && streamId != Guid.Empty ? new StreamId(streamId) : default,
         Version: reader.GetInt32(2),
         GlobalPosition: reader.GetInt64(3),
         TransactionId: reader.GetInt64(4),

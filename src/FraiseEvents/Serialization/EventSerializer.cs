@@ -128,6 +128,39 @@ internal sealed class EventSerializer
     /// </param>
     public RecordedEvent? Deserialize(in StoredEvent stored, bool neverSkip = false)
     {
+        object? data;
+        try
+        {
+            data = DeserializeData(stored, neverSkip);
+        }
+        catch (Exception ex) when (neverSkip && ex is EventSerializationException or JsonException)
+        {
+            // The global log and the audit trail must never stop at one bad row: every consumer
+            // behind it would be stuck. It is surfaced in its place, with the reason.
+            data = new UnreadableEvent(stored.EventType, stored.SchemaVersion, System.Text.Encoding.UTF8.GetString(stored.Data.Span), ex.Message);
+        }
+
+        if (data is null)
+        {
+            return null;
+        }
+
+        return new RecordedEvent(
+            stored.EventId,
+            stored.StreamId,
+            new StreamVersion(stored.Version),
+            new GlobalPosition(stored.GlobalPosition),
+            new LogPosition(stored.TransactionId, stored.GlobalPosition),
+            stored.EventType,
+            stored.SchemaVersion,
+            data,
+            MetadataJson.Read(stored.Metadata.Span, stored.CreatedBy),
+            stored.CreatedAt);
+    }
+
+    /// <summary>The event object of a stored row; null only for an unknown type a stream read skips.</summary>
+    private object? DeserializeData(in StoredEvent stored, bool neverSkip)
+    {
         object data;
         if (_registry.TryGet(stored.EventType, out var info) && info.SchemaVersion == stored.SchemaVersion)
         {
@@ -165,17 +198,7 @@ internal sealed class EventSerializer
             }
         }
 
-        return new RecordedEvent(
-            stored.EventId,
-            stored.StreamId,
-            new StreamVersion(stored.Version),
-            new GlobalPosition(stored.GlobalPosition),
-            new LogPosition(stored.TransactionId, stored.GlobalPosition),
-            stored.EventType,
-            stored.SchemaVersion,
-            data,
-            MetadataJson.Read(stored.Metadata.Span, stored.CreatedBy),
-            stored.CreatedAt);
+        return data;
     }
 
     private object DeserializeCurrent(in StoredEvent stored, EventTypeInfo info)
