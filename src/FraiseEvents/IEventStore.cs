@@ -21,6 +21,8 @@ public interface IEventStore
     /// No events, an empty stream or event id, an id twice, a header value that is null, or a stream
     /// type that cannot be stored; nothing was sent.
     /// </exception>
+    /// <exception cref="ProjectionFailedException">An inline projection failed; neither the events nor any read model were written.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before the append was sent; nothing was written.</exception>
     Task<AppendResult> AppendAsync(
         StreamId streamId,
         ExpectedVersion expectedVersion,
