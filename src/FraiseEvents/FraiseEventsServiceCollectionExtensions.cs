@@ -8,7 +8,8 @@ public static class FraiseEventsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds an event store. Calling it again returns the same builder and adds the settings.
-    /// Then choose the storage: <c>.UsePostgres(...)</c> or <c>.UseInMemory()</c>.
+    /// Then choose the storage: <c>.UsePostgres(...)</c> or <c>.UseInMemory()</c>. The store is
+    /// registered as <see cref="IEventStore"/> and as <see cref="Projections.IDocumentReader"/>.
     /// </summary>
     /// <example><code>
     /// services.AddEventStore(o => o.Events.Register&lt;UserCreated&gt;()).UsePostgres(connectionString);
@@ -24,6 +25,8 @@ public static class FraiseEventsServiceCollectionExtensions
             builder = new EventStoreBuilder(services);
             services.AddSingleton(new BuilderMarker(builder));
             services.TryAddSingleton(builder.BuildOptions);
+            // The store's other faces, so that a class can ask for just what it uses.
+            services.TryAddSingleton(static sp => (Projections.IDocumentReader)sp.GetRequiredService<IEventStore>());
             services.TryAddSingleton<IEventStore>(_ => throw new InvalidOperationException(
                 "AddEventStore() was called but no storage was chosen. Call .UsePostgres(...) (package FraiseEvents.Postgres) or .UseInMemory() on the builder it returns."));
         }

@@ -77,7 +77,8 @@ public sealed class ProjectionValidationTests
 
         await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]);
 
-        Assert.That(await ((IDocumentReader)store).LoadAsync<GreetingProjection.Letter>(id), Is.EqualTo(new GreetingProjection.Letter("Dear Ada")));
+        Assert.That(await provider.GetRequiredService<IDocumentReader>().LoadAsync<GreetingProjection.Letter>(id),
+            Is.EqualTo(new GreetingProjection.Letter("Dear Ada")));
     }
 
     [Test]
