@@ -25,6 +25,29 @@ public sealed class SchemaTests : PostgresFixture
         Assert.That(await Database.ScalarAsync<long>($"SELECT count(*) FROM {store.Schema}.tb_events"), Is.EqualTo(2));
     }
 
+    // A deleted stream row made the next append see "no stream" beside the stream's events, and fail
+    // with contradictory errors; an update that moved a stream backwards or renamed it did the same.
+    [TestCase("DELETE FROM {0}.tb_streams")]
+    [TestCase("DELETE FROM {0}.tb_streams WHERE false")]
+    [TestCase("TRUNCATE {0}.tb_streams")]
+    [TestCase("UPDATE {0}.tb_streams SET version = 0")]
+    [TestCase("UPDATE {0}.tb_streams SET stream_id = gen_random_uuid()")]
+    [TestCase("UPDATE {0}.tb_streams SET stream_type = 'Other'")]
+    [TestCase("UPDATE {0}.tb_streams SET created_at = created_at - interval '1 day'")]
+    public async Task Streams_are_never_deleted_and_only_move_forward(string statement)
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2), new AppendOptions { StreamType = "User" });
+
+        var error = Assert.ThrowsAsync<PostgresException>(() => Database.ExecuteAsync(string.Format(
+            System.Globalization.CultureInfo.InvariantCulture, statement, store.Schema)));
+        var next = await store.AppendAsync(streamId, ExpectedVersion.Exactly(2), TestEvents.Batch(1));
+
+        Assert.That(error!.SqlState, Is.EqualTo("FE004"));
+        Assert.That(next.NextExpectedVersion, Is.EqualTo(new StreamVersion(3)), "the append functions still move the stream forward");
+    }
+
     [Test]
     public async Task Ten_processes_applying_migrations_at_once_apply_each_exactly_once()
     {
