@@ -228,6 +228,39 @@ public sealed class DatabaseRoleTests : PostgresFixture
         Assert.That(error.InnerException, Is.InstanceOf<PostgresException>().With.Property(nameof(PostgresException.SqlState)).EqualTo("42501"));
     }
 
+    [Test]
+    public async Task Upgrading_to_0005_moves_existing_projections_and_application_roles_to_the_owner_functions()
+    {
+        // A store at 0004 with a document projection, and an application role with the grants documented before 0005.
+        var schema = NewSchemaName();
+        await Database.ExecuteAsync($"CREATE SCHEMA {schema} AUTHORIZATION {Owner}");
+        foreach (var file in Directory.GetFiles(Path.Combine(TestContext.CurrentContext.TestDirectory, "migrations"), "*.sql").Order()
+                     .Where(f => string.CompareOrdinal(Path.GetFileName(f), "0005") < 0))
+        {
+            await ExecuteAsync(Owner, $"SET search_path TO {schema};\n" + await File.ReadAllTextAsync(file));
+        }
+
+        await ExecuteAsync(Owner, $"SET search_path TO {schema}; SELECT fe_ensure_document_projection('{UserDocumentProjection.ProjectionName}', 'uuid'); "
+            + $"GRANT USAGE ON SCHEMA {schema} TO {App}; GRANT SELECT, INSERT ON tb_events TO {App}; "
+            + $"GRANT SELECT, INSERT, UPDATE ON tb_streams, proj_user_doc TO {App}");
+        Assert.That(await Database.ScalarAsync<bool>($"SELECT prosecdef FROM pg_proc WHERE oid = '{schema}.fe_write_proj_user_doc'::regproc"), Is.False);
+
+        await RoleStore(Owner, schema, applyMigrations: true).InitializeAsync();
+        var store = await AppStoreAsync(schema, new UserDocumentProjection());
+        var id = StreamId.New();
+        await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]);
+
+        Assert.That(await store.LoadAsync<UserDocument>(id), Is.EqualTo(new UserDocument("Ada", "ada@example.com", 1)));
+        Assert.That(await Database.ScalarAsync<string>(
+                $"SELECT concat_ws(' ', prosecdef, array_to_string(proconfig, ',')) FROM pg_proc WHERE oid = '{schema}.fe_write_proj_user_doc'::regproc"),
+            Does.StartWith($"t search_path={schema}, pg_temp"));
+        Assert.That(await Database.ScalarAsync<bool>(
+                $"SELECT has_function_privilege('{Stranger}', '{schema}.fe_write_proj_user_doc'::regproc, 'EXECUTE') "
+                + $"OR has_function_privilege('{Stranger}', '{schema}.fe_read_proj_user_doc'::regproc, 'EXECUTE') "
+                + $"OR has_function_privilege('{Stranger}', '{schema}.append_event'::regproc, 'EXECUTE')"),
+            Is.False, "PUBLIC may no longer call the functions that run as the owner");
+    }
+
     /// <summary>A schema that the owner role holds and has migrated, with the application and reader roles granted.</summary>
     private async Task<string> NewOwnedSchemaAsync()
     {
