@@ -14,14 +14,17 @@ AS $$
 BEGIN
     RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'FE004',
-              HINT = 'Events and streams are never changed or removed. Append a compensating event instead of changing history.';
+              HINT = 'Events are never changed or removed, and streams never removed. Append a compensating event instead of changing history.';
 END
 $$;
 
 -- tb_streams holds each stream's version; appends read it under the stream's lock. A deleted row
 -- made the next append see "no stream" while the stream's events were still there (it then
--- failed on the primary key, with contradictory errors). Rows are never deleted, and an update
--- may only move a stream forward: the append functions raise the version and set a missing type.
+-- failed on the primary key, with contradictory errors), so rows are never deleted. Updates cannot
+-- be refused the same way: every append updates its stream's row, and a row trigger that checked
+-- each update (no decreasing version, no changed id or type) made every append measurably slower
+-- (docs/performance.md). Instead no role but the owner may update or insert rows:
+-- the append functions, which run as the owner, are the only writers.
 CREATE OR REPLACE TRIGGER trg_streams_no_delete
     BEFORE DELETE ON tb_streams
     FOR EACH STATEMENT EXECUTE FUNCTION fe_reject_event_changes();
@@ -29,27 +32,6 @@ CREATE OR REPLACE TRIGGER trg_streams_no_delete
 CREATE OR REPLACE TRIGGER trg_streams_no_truncate
     BEFORE TRUNCATE ON tb_streams
     FOR EACH STATEMENT EXECUTE FUNCTION fe_reject_event_changes();
-
-CREATE OR REPLACE FUNCTION fe_reject_stream_rewrite() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    RAISE EXCEPTION 'tb_streams: stream % cannot be changed that way (its id, type once set and creation time are fixed, and its version never decreases)', OLD.stream_id
-        USING ERRCODE = 'FE004',
-              HINT = 'Only the append functions update a stream, and only forward.';
-END
-$$;
-
--- The WHEN condition is evaluated without calling the function, so an append's own update (version
--- up, type set once) costs a comparison, not a PL/pgSQL call.
-CREATE OR REPLACE TRIGGER trg_streams_forward_only
-    BEFORE UPDATE ON tb_streams
-    FOR EACH ROW
-    WHEN (NEW.stream_id IS DISTINCT FROM OLD.stream_id
-          OR NEW.version < OLD.version
-          OR NEW.created_at IS DISTINCT FROM OLD.created_at
-          OR (OLD.stream_type IS NOT NULL AND NEW.stream_type IS DISTINCT FROM OLD.stream_type))
-    EXECUTE FUNCTION fe_reject_stream_rewrite();
 
 -- Creates (or re-creates) the two functions through which the library reads and writes the
 -- documents of projection p_name; see fe_ensure_document_projection (0004) for what they do. The
