@@ -3,7 +3,7 @@
 -- Applies unchanged with `psql -v ON_ERROR_STOP=1 -f` after 0001-0004; idempotent. Run it as the
 -- role that owns the store (the role that applied 0001-0004): every function that writes now runs
 -- with that role's rights (SECURITY DEFINER), so the application's role needs EXECUTE on the
--- functions and SELECT on what it reads, and no INSERT, UPDATE or DELETE on any table.
+-- functions and SELECT on what it reads, and no INSERT, UPDATE, DELETE or TRUNCATE on any table.
 -- fe_grant_application_role(role) and fe_grant_reader_role(role) grant exactly that.
 -- Error codes raised here: FE004 the event log is append-only, FE005 invalid argument.
 
@@ -23,8 +23,8 @@ $$;
 -- failed on the primary key, with contradictory errors), so rows are never deleted. Updates cannot
 -- be refused the same way: every append updates its stream's row, and a row trigger that checked
 -- each update (no decreasing version, no changed id or type) made every append measurably slower
--- (docs/performance.md). Instead no role but the owner may update or insert rows:
--- the append functions, which run as the owner, are the only writers.
+-- (docs/performance.md). Instead no role but the owner may update or insert rows: the append
+-- functions, which run as the owner, and bulk imports run as the owner are the only writers.
 CREATE OR REPLACE TRIGGER trg_streams_no_delete
     BEFORE DELETE ON tb_streams
     FOR EACH STATEMENT EXECUTE FUNCTION fe_reject_event_changes();
