@@ -56,7 +56,7 @@ public sealed partial class PostgresEventStore
             await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             return ResultOf(AppendOutcome.Read(reader), streamId, expectedVersion, serialized, options);
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent, _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }

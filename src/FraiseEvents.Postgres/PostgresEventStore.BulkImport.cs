@@ -97,7 +97,7 @@ public sealed partial class PostgresEventStore
         {
             throw await DescribeExistingStreamAsync(streams, ex, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "bulk importing streams") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "bulk importing streams", _role) is { } mapped)
         {
             if (mapped is EventStoreUnavailableException && committing)
             {

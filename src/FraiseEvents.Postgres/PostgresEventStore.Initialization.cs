@@ -64,7 +64,7 @@ public sealed partial class PostgresEventStore
             await RunGuardsAsync(connection, cancellationToken).ConfigureAwait(false);
             await EnsureProjectionsAsync(connection, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "initializing the event store") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "initializing the event store", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }
@@ -122,7 +122,7 @@ public sealed partial class PostgresEventStore
                 throw new EventStoreConfigurationException(
                     $"The cluster's transaction counter (next id {nextTxId}) is behind the newest stored event's transaction id ({maxTxId}) in schema '{Schema}'. "
                     + "This database was restored or copied into another cluster: new events would sort before consumers' checkpoints and be skipped. "
-                    + $"Stop every writer and consumer, then run SELECT {StoreSchema.Quote(Schema)}.rebase_transaction_ids(); once.");
+                    + $"Stop every writer and consumer, then run SELECT {StoreSchema.Quote(Schema)}.rebase_transaction_ids(); once, as the store's owner.");
             }
 
             originChanged = systemId != recordedSystemId || timeline != recordedTimeline;

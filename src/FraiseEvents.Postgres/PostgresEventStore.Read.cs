@@ -109,7 +109,7 @@ public sealed partial class PostgresEventStore
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
 
-            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation) is { } mapped ? _logger.Logged(Schema, mapped) : ExceptionDispatch(ex);
+            throw PostgresErrorMapper.MapReadFailure(ex, Schema, operation, _role) is { } mapped ? _logger.Logged(Schema, mapped) : ExceptionDispatch(ex);
         }
     }
 

@@ -127,7 +127,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
                 return ResultOf(outcome, streamId, expectedVersion, serialized, options);
             }
             catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)
-                && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent) is { } mapped)
+                && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent, _role) is { } mapped)
             {
                 throw _logger.Logged(Schema, mapped);
             }
@@ -217,7 +217,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
                 ? (TDocument?)_projections.Deserialize(projection, reader.GetFieldValue<byte[]>(0))
                 : null;
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"loading document '{key}' of projection {projection.Name}") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"loading document '{key}' of projection {projection.Name}", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }

@@ -38,7 +38,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
             return new StoredSnapshot(streamId, new StreamVersion(reader.GetInt32(0)), reader.GetInt32(2), reader.GetFieldValue<byte[]>(1),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4));
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }
@@ -67,7 +67,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         {
             throw new ArgumentException($"The snapshot of stream {streamId} at version {snapshot.Version} was refused: {ex.MessageText}", nameof(snapshot), ex);
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"writing a snapshot of stream {streamId}") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"writing a snapshot of stream {streamId}", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }

@@ -23,6 +23,9 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly StoreTelemetry _telemetry;
 
+    /// <summary>The role the connection string logs in as, named in the fix of a missing privilege; null when it is left to Npgsql's defaults.</summary>
+    private readonly string? _role;
+
     /// <summary>Creates a store over a data source that the caller owns and disposes.</summary>
     /// <param name="dataSource">Where to connect.</param>
     /// <param name="options">Event types and limits; a default set when null.</param>
@@ -38,6 +41,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _options = postgresOptions ?? new PostgresEventStoreOptions();
         _options.Validate();
         _dataSource = dataSource;
+        _role = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Username;
         _ownsDataSource = ownsDataSource;
         options ??= new EventStoreOptions();
         _serializer = new EventSerializer(options);
@@ -97,7 +101,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
             return new StreamState(streamId, new StreamVersion(reader.GetInt32(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
                 reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}") is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }

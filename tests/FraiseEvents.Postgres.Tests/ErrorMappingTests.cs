@@ -20,7 +20,7 @@ public sealed class ErrorMappingTests : PostgresFixture
     public void The_documented_sqlstates_are_all_known_to_the_store() =>
         Assert.That(KnownSqlStates(), Is.SupersetOf(new[]
         {
-            "FE001", "FE002", "FE003", "FE004", "FE005", "FE006", "22P05", "28P01", "28000", "3D000",
+            "FE001", "FE002", "FE003", "FE004", "FE005", "FE006", "22P05", "28P01", "28000", "3D000", "42501",
         }));
 
     [TestCaseSource(nameof(KnownSqlStates))]
@@ -41,6 +41,7 @@ public sealed class ErrorMappingTests : PostgresFixture
     [TestCase("42883", "migrations")]
     [TestCase("3F000", "migrations")]
     [TestCase("FE004", "append-only")]
+    [TestCase("42501", "fe_grant_application_role")]
     public async Task Sqlstates_any_operation_can_meet_map_to_a_typed_exception_that_says_what_to_check(string sqlState, string remedy)
     {
         var raised = await RaiseAsync(sqlState);

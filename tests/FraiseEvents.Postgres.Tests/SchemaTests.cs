@@ -25,6 +25,25 @@ public sealed class SchemaTests : PostgresFixture
         Assert.That(await Database.ScalarAsync<long>($"SELECT count(*) FROM {store.Schema}.tb_events"), Is.EqualTo(2));
     }
 
+    // A deleted stream row made the next append see "no stream" beside the stream's events, and fail
+    // with contradictory errors. (Updates are refused by privileges: only the owner's functions write.)
+    [TestCase("DELETE FROM {0}.tb_streams")]
+    [TestCase("DELETE FROM {0}.tb_streams WHERE false")]
+    [TestCase("TRUNCATE {0}.tb_streams")]
+    public async Task Streams_are_never_deleted(string statement)
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(2), new AppendOptions { StreamType = "User" });
+
+        var error = Assert.ThrowsAsync<PostgresException>(() => Database.ExecuteAsync(string.Format(
+            System.Globalization.CultureInfo.InvariantCulture, statement, store.Schema)));
+        var next = await store.AppendAsync(streamId, ExpectedVersion.Exactly(2), TestEvents.Batch(1));
+
+        Assert.That(error!.SqlState, Is.EqualTo("FE004"));
+        Assert.That(next.NextExpectedVersion, Is.EqualTo(new StreamVersion(3)), "the stream is intact");
+    }
+
     [Test]
     public async Task Ten_processes_applying_migrations_at_once_apply_each_exactly_once()
     {

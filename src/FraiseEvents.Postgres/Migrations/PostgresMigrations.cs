@@ -76,6 +76,23 @@ public sealed class PostgresMigrations
 
     private async Task<IReadOnlyList<Migration>> ApplyCoreAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ApplyPendingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // Typically the application's role starting with ApplyMigrationsOnStartup while a migration is pending.
+            throw new EventStoreConfigurationException(
+                $"Applying the FraiseEvents migrations to schema '{_schema}' was refused (SQLSTATE {ex.SqlState}: {ex.MessageText}). "
+                + "Migrations create and replace tables and functions: apply them as the role that owns the schema and its objects "
+                + "(await store.Migrations.ApplyAsync() from a deployment step connected as the owner, or the files in migrations/ with psql), "
+                + "and set PostgresEventStoreOptions.ApplyMigrationsOnStartup = false for the application's role.", ex);
+        }
+    }
+
+    private async Task<IReadOnlyList<Migration>> ApplyPendingAsync(CancellationToken cancellationToken)
+    {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

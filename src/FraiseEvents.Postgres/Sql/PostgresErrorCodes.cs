@@ -25,6 +25,7 @@ internal static class PostgresErrorCodes
     public const string InvalidPassword = "28P01";
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidCatalogName = "3D000";
+    public const string InsufficientPrivilege = "42501";
 
     public const string EventIdConstraint = "uq_tb_events_stream_event_id";
 }

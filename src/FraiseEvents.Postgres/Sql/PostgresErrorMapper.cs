@@ -11,7 +11,7 @@ internal static class PostgresErrorMapper
     /// leaves its outcome unknown.
     /// </summary>
     public static Exception? MapAppendFailure(Exception exception, string schema, StreamId streamId, ExpectedVersion expectedVersion,
-        IReadOnlyList<Guid> eventIds, bool sent)
+        IReadOnlyList<Guid> eventIds, bool sent, string? role = null)
     {
         if (exception is PostgresException postgres && !IsConnectionLoss(postgres))
         {
@@ -42,7 +42,7 @@ internal static class PostgresErrorMapper
                 PostgresErrorCodes.DocumentChanged => new ConcurrencyException(streamId,
                     $"A projection document written by the append to stream {streamId} was changed by a concurrent transaction "
                     + $"(SQLSTATE {postgres.SqlState}); nothing was written. Retry the append.", postgres),
-                _ => MapCommon(postgres, schema),
+                _ => MapCommon(postgres, schema, role),
             };
         }
 
@@ -53,10 +53,13 @@ internal static class PostgresErrorMapper
             outcomeUnknown: sent);
     }
 
-    /// <summary>Maps a failed read or other non-append operation; returns null to propagate unchanged.</summary>
-    public static Exception? MapReadFailure(Exception exception, string schema, string operation) =>
+    /// <summary>
+    /// Maps a failed read or other non-append operation; returns null to propagate unchanged.
+    /// <c>role</c> is the role the store logs in as, when the connection string names it.
+    /// </summary>
+    public static Exception? MapReadFailure(Exception exception, string schema, string operation, string? role = null) =>
         exception is PostgresException postgres && !IsConnectionLoss(postgres)
-            ? MapCommon(postgres, schema)
+            ? MapCommon(postgres, schema, role)
             : MapConnectionFailure(exception,
                 $"The connection to PostgreSQL failed while {operation}. Check the server and the connection string, then retry.",
                 outcomeUnknown: false);
@@ -68,14 +71,15 @@ internal static class PostgresErrorMapper
     private static bool IsConnectionLoss(PostgresException postgres) =>
         postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57", StringComparison.Ordinal);
 
-    private static Exception? MapCommon(PostgresException postgres, string schema) => postgres.SqlState switch
+    private static Exception? MapCommon(PostgresException postgres, string schema, string? role) => postgres.SqlState switch
     {
+        PostgresErrorCodes.InsufficientPrivilege => MissingPrivilege(postgres, schema, role),
         PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName =>
             MapLoginFailure(postgres),
         PostgresErrorCodes.EventLogIsAppendOnly => new EventStoreConfigurationException(
-            $"Schema '{schema}' refused a change to stored events (SQLSTATE {postgres.SqlState}: {postgres.MessageText}): the event log is append-only. "
-            + "The library never updates or deletes events; look for a trigger, rule or function of your own, "
-            + "or of another library version, that writes to tb_events.", postgres),
+            $"Schema '{schema}' refused a change to stored events or streams (SQLSTATE {postgres.SqlState}: {postgres.MessageText}): the event log is append-only. "
+            + "The library never updates or deletes events, nor deletes streams; look for a trigger, rule or function of your own, "
+            + "or of another library version, that writes to tb_events or tb_streams.", postgres),
         PostgresErrorCodes.ProjectionShapeChanged => new EventStoreConfigurationException(
             $"{postgres.MessageText} (SQLSTATE {postgres.SqlState}). {postgres.Hint}", postgres),
         PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName =>
@@ -85,6 +89,23 @@ internal static class PostgresErrorMapper
                 + "or set PostgresEventStoreOptions.ApplyMigrationsOnStartup.", postgres),
         _ => null,
     };
+
+    /// <summary>
+    /// SQLSTATE 42501. The server's message (shown, never parsed) names the object; the fix is the
+    /// owner's: the grant functions of migration 0005 give a role exactly what the library needs.
+    /// </summary>
+    public static EventStoreConfigurationException MissingPrivilege(PostgresException postgres, string schema, string? role)
+    {
+        var quotedSchema = StoreSchema.Quote(schema);
+        var roleLiteral = role is null ? "<the role in your connection string>" : "'" + role.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var on = postgres.TableName is { } table ? $" on {postgres.SchemaName ?? schema}.{table}" : "";
+        return new EventStoreConfigurationException(
+            $"The database role{(role is null ? "" : $" '{role}'")} lacks a privilege{on} that the store in schema '{schema}' needs "
+            + $"(SQLSTATE {postgres.SqlState}: {postgres.MessageText}). The application's role needs EXECUTE on the store's functions and "
+            + $"SELECT on its tables, and nothing more: as the store's owner, run SELECT {quotedSchema}.fe_grant_application_role({roleLiteral}); "
+            + $"(or {quotedSchema}.fe_grant_reader_role for a role that only reads). Applying migrations, bulk imports and "
+            + "rebase_transaction_ids() write the tables themselves: run them as the owner.", postgres);
+    }
 
     /// <summary>
     /// The server answered but refused the login. Class 28 and 3D000 are not a lost connection:
