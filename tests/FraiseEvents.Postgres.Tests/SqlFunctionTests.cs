@@ -105,6 +105,23 @@ public sealed class SqlFunctionTests : PostgresFixture
         Assert.That(error.Message, Does.Contain("USER_CREATED").And.Contain(nameof(UserCreated)));
     }
 
+    [TestCase("00000000-0000-0000-0000-000000000000", "USER_CREATED", "ck_tb_streams_stream_id_not_nil", TestName = "The SQL API refuses the empty uuid as a stream id")]
+    [TestCase(null, " USER_CREATED", "ck_tb_events_event_type_trimmed", TestName = "The SQL API refuses an event type with stray white space")]
+    [TestCase(null, "USER_CREATED\t", "ck_tb_events_event_type_trimmed", TestName = "The SQL API refuses an event type ending in a tab")]
+    public async Task The_sql_api_refuses_what_the_csharp_api_refuses_and_writes_nothing(string? streamId, string eventType, string constraint)
+    {
+        var store = await NewStoreAsync();
+        var stream = streamId is null ? Guid.NewGuid() : Guid.Parse(streamId);
+        var eventsBefore = await Scalar<long>($"SELECT count(*) FROM {store.Schema}.tb_events");
+
+        var ex = Assert.ThrowsAsync<PostgresException>(() => Scalar<Guid>($"SELECT {store.Schema}.append_event($1, $2, $3::jsonb)",
+            stream, eventType, """{"user_id": "00000000-0000-0000-0000-000000000001", "name": "Nil", "email": "nil@example.com"}"""));
+
+        Assert.That((ex!.SqlState, ex.ConstraintName), Is.EqualTo(("23514", constraint)));
+        Assert.That(await Scalar<long>($"SELECT count(*) FROM {store.Schema}.tb_events"), Is.EqualTo(eventsBefore));
+        Assert.That(await Scalar<long>($"SELECT count(*) FROM {store.Schema}.tb_streams WHERE stream_id = '{stream}'"), Is.Zero);
+    }
+
     private async Task<T> Scalar<T>(string sql, params object[] parameters)
     {
         await using var command = Database.DataSource.CreateCommand(sql);

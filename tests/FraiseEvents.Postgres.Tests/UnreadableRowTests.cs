@@ -42,6 +42,12 @@ public sealed class UnreadableRowTests : PostgresFixture
     public async Task An_event_appended_through_sql_under_the_empty_uuid_does_not_stop_the_global_log()
     {
         var store = await NewStoreAsync();
+        // Since 0006 the database refuses the empty uuid too; a store may still hold such rows from
+        // before (the constraints do not check old rows), so the row is written as it could have been then.
+        await Database.ExecuteAsync($"""
+            ALTER TABLE "{store.Schema}".tb_events DROP CONSTRAINT ck_tb_events_stream_id_not_nil;
+            ALTER TABLE "{store.Schema}".tb_streams DROP CONSTRAINT ck_tb_streams_stream_id_not_nil
+            """);
         var before = StreamId.New();
         await store.AppendAsync(before, ExpectedVersion.NoStream, TestEvents.Batch(1));
         await Database.ExecuteAsync($$"""

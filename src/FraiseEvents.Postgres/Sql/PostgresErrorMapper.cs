@@ -31,7 +31,10 @@ internal static class PostgresErrorMapper
                 // The library appends through try_append_events, which reports a type mismatch as a
                 // status; the raising form is for SQL callers, mapped here so no path leaks it raw.
                 PostgresErrorCodes.StreamTypeMismatch => new StreamTypeMismatchException(streamId, expectedType: "", actualType: null),
-                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion =>
+                // The C# checks run first; a CHECK constraint (0006: the empty uuid, untrimmed type names)
+                // answers only what got past them, such as a row written through the SQL API.
+                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion
+                    or PostgresErrorCodes.CheckViolation =>
                     new ArgumentException($"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
                 // What rides with an append (snapshots, projections) checks that the same transaction
                 // stored the events; the library reads the refusal from the status row, so this only
