@@ -4,6 +4,20 @@ namespace FraiseEvents.Conformance;
 
 public abstract partial class EventStoreContract
 {
+    [TestCase(" User")]
+    [TestCase("User\t")]
+    public async Task A_stream_type_with_stray_white_space_is_refused_and_nothing_is_written(string streamType)
+    {
+        var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(1), new AppendOptions { StreamType = streamType }));
+
+        Assert.That(ex!.Message, Does.Contain("white space"));
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
+    }
+
     [Test]
     public async Task A_null_or_empty_append_is_refused_with_an_argument_error()
     {

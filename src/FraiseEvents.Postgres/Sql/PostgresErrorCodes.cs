@@ -14,7 +14,6 @@ internal static class PostgresErrorCodes
     public const string ProjectionShapeChanged = "FE009";
 
     public const string UniqueViolation = "23505";
-    public const string CheckViolation = "23514";
     public const string SerializationFailure = "40001";
     public const string DeadlockDetected = "40P01";
     public const string InvalidTextRepresentation = "22P02";

@@ -5,6 +5,11 @@ namespace FraiseEvents.Postgres;
 /// <summary>Turns Npgsql failures into typed FraiseEvents exceptions, by SQLSTATE, never by message text.</summary>
 internal static class PostgresErrorMapper
 {
+    // Not in PostgresErrorCodes, whose every code maps to a typed exception: a check_violation maps
+    // only when one of the store's own CHECK constraints (0006, named ck_tb_…) raised it.
+    private const string CheckViolation = "23514";
+    private const string StoreCheckPrefix = "ck_tb_";
+
     /// <summary>
     /// Maps a failed append; returns null when the exception should propagate unchanged.
     /// <c>sent</c> says whether the append had reached the server: then a broken connection
@@ -31,10 +36,12 @@ internal static class PostgresErrorMapper
                 // The library appends through try_append_events, which reports a type mismatch as a
                 // status; the raising form is for SQL callers, mapped here so no path leaks it raw.
                 PostgresErrorCodes.StreamTypeMismatch => new StreamTypeMismatchException(streamId, expectedType: "", actualType: null),
-                // The C# checks run first; a CHECK constraint (0006: the empty uuid, untrimmed type names)
-                // answers only what got past them, such as a row written through the SQL API.
-                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion
-                    or PostgresErrorCodes.CheckViolation =>
+                // The C# checks run first; the store's own CHECK constraints (0006: the empty uuid,
+                // untrimmed type names) answer only what got past them. A check_violation from
+                // anything else (a trigger of the user's) is not the library's to interpret.
+                CheckViolation when postgres.ConstraintName?.StartsWith(StoreCheckPrefix, StringComparison.Ordinal) == true =>
+                    new ArgumentException($"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
+                PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidArgument or PostgresErrorCodes.SnapshotOfMissingVersion =>
                     new ArgumentException($"The append to stream {streamId} was refused as invalid: {postgres.MessageText}. Nothing was written.", postgres),
                 // What rides with an append (snapshots, projections) checks that the same transaction
                 // stored the events; the library reads the refusal from the status row, so this only

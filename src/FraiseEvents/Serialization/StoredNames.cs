@@ -40,6 +40,13 @@ internal static class StoredNames
                 $"{setting} must be 1 to {EventTypeNaming.MaxNameLength} characters (was '{streamType}').", paramName);
         }
 
+        if (streamType.Trim() != streamType)
+        {
+            // As for event type names: ' User' is not the type 'User', and the database refuses it too (0006).
+            throw new ArgumentException(
+                $"{setting} '{streamType}' starts or ends with white space; use '{streamType.Trim()}'.", paramName);
+        }
+
         if (FindUnstorableCharacter(streamType) is { } problem)
         {
             throw new ArgumentException(
