@@ -181,15 +181,7 @@ public sealed partial class PostgresEventStore
             batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
         }
 
-        var firstStatement = batch.BatchCommands.Count + 1;
-        if (statements.Count > 0)
-        {
-            batch.BatchCommands.Add(ProjectionCommands.UseStoreSearchPath(_sql, Schema));
-            foreach (var statement in statements)
-            {
-                batch.BatchCommands.Add(ProjectionCommands.Statement(statement));
-            }
-        }
+        var firstStatement = ProjectionCommands.AddStatements(batch, _sql, Schema, statements);
 
         if (batch.BatchCommands.Count == 0)
         {

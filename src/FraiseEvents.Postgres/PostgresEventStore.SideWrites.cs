@@ -69,16 +69,8 @@ public sealed partial class PostgresEventStore : IDocumentReader
                     batch.BatchCommands.Add(write);
                 }
 
-                var firstStatement = batch.BatchCommands.Count + 1;
-                if (statements.Count > 0)
-                {
-                    batch.BatchCommands.Add(ProjectionCommands.UseStoreSearchPath(_sql, Schema));
-                    foreach (var statement in statements)
-                    {
-                        batch.BatchCommands.Add(ProjectionCommands.Statement(statement));
-                    }
-                }
-                else
+                var firstStatement = ProjectionCommands.AddStatements(batch, _sql, Schema, statements);
+                if (statements.Count == 0)
                 {
                     // Only the library's own statements are prepared: users' statements would pile up
                     // in every pooled connection's prepared-statement cache.

@@ -44,12 +44,29 @@ internal static class ProjectionCommands
         return command;
     }
 
-    public static NpgsqlBatchCommand UseStoreSearchPath(SqlStatements sql, string schema)
+    /// <summary>
+    /// Adds SQL projections' statements to <paramref name="batch"/>, after a command that puts the store's
+    /// schema first on the transaction's search_path, and returns the index of the first statement
+    /// (for <see cref="FailedStatement"/>). Adds nothing when there are none.
+    /// </summary>
+    public static int AddStatements(NpgsqlBatch batch, SqlStatements sql, string schema, IReadOnlyList<ProjectionStatement> statements)
     {
-        var command = new NpgsqlBatchCommand(sql.UseStoreSearchPath);
+        var first = batch.BatchCommands.Count + 1;
+        if (statements.Count == 0)
+        {
+            return first;
+        }
+
+        var searchPath = new NpgsqlBatchCommand(sql.UseStoreSearchPath);
         var path = schema == "public" ? StoreSchema.Quote(schema) : $"{StoreSchema.Quote(schema)}, public";
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
-        return command;
+        searchPath.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
+        batch.BatchCommands.Add(searchPath);
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(Statement(statement));
+        }
+
+        return first;
     }
 
     /// <summary>
@@ -81,7 +98,7 @@ internal static class ProjectionCommands
     }
 
     /// <summary>A SQL projection's statement; its values' types are inferred by Npgsql, as for any command.</summary>
-    public static NpgsqlBatchCommand Statement(ProjectionStatement statement)
+    private static NpgsqlBatchCommand Statement(ProjectionStatement statement)
     {
         var command = new NpgsqlBatchCommand(statement.Sql);
         foreach (var value in statement.Parameters)
