@@ -14,7 +14,11 @@ public sealed record AppendResult
         WasAlreadyAppended = wasAlreadyAppended;
     }
 
-    /// <summary>The stream's version after the append: pass it as the next expected version.</summary>
+    /// <summary>
+    /// The stream's version after the append: pass it as the next expected version. For a retry
+    /// (<see cref="WasAlreadyAppended"/>), the stream's version right after the original append,
+    /// even when only part of it was resent.
+    /// </summary>
     public StreamVersion NextExpectedVersion { get; }
 
     /// <summary>The global position of each appended event, in order.</summary>

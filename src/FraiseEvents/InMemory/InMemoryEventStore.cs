@@ -98,20 +98,16 @@ public sealed partial class InMemoryEventStore : IEventStore
         }
 
         StreamVersion? current = exists ? new StreamVersion(stream!.Events.Count) : null;
+        // The rules of try_append_events (migrations/0007), table in docs/concurrency-and-retries.md.
         if (!expected.IsSatisfiedBy(current))
         {
             var match = exists ? Match(stream!, events) : default;
-            if (match.Matched == 0)
-            {
-                throw new WrongExpectedVersionException(streamId, expected, current);
-            }
-
             if (match.IsCompleteRetry(events.Length) && match.FirstVersion == Math.Max(expected.Value, 0) + 1)
             {
                 return AlreadyAppended(stream!, match);
             }
 
-            throw new IdempotencyConflictException(streamId, [.. events.Select(e => e.EventId)]);
+            throw new WrongExpectedVersionException(streamId, expected, current);
         }
 
         if (exists && events.Any(e => stream!.EventIds.Contains(e.EventId)))
@@ -160,7 +156,15 @@ public sealed partial class InMemoryEventStore : IEventStore
     {
         var stored = stream.Events.GetRange((int)match.FirstVersion - 1, match.Matched);
         var last = stored[^1];
-        return new AppendResult(new StreamVersion(last.Version), [.. stored.Select(e => new GlobalPosition(e.GlobalPosition))],
+        // The stream's version at the end of the append that stored them (a retry may resend
+        // only its first events): its events are contiguous in the stream.
+        var endOfAppend = (int)last.Version;
+        while (endOfAppend < stream.Events.Count && stream.Events[endOfAppend].TransactionId == last.TransactionId)
+        {
+            endOfAppend++;
+        }
+
+        return new AppendResult(new StreamVersion(endOfAppend), [.. stored.Select(e => new GlobalPosition(e.GlobalPosition))],
             new LogPosition(last.TransactionId, last.GlobalPosition), last.CreatedAt, wasAlreadyAppended: true);
     }
 
