@@ -38,7 +38,7 @@ public sealed partial class PostgresEventStore
                 .ConfigureAwait(false);
         }
 
-        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        var serialized = _serializer.SerializeAppend(streamId, expectedVersion, events, options);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
 
         var sent = false;

@@ -24,7 +24,7 @@ public sealed partial class PostgresEventStore : IAuditTrail
         {
             running = await StartQueryAsync(_sql.AuditTrail, $"reading the audit trail of stream {streamId}", cancellationToken,
                 new NpgsqlParameter<Guid> { TypedValue = streamId.Value }, limit,
-                Nullable(NpgsqlDbType.Integer, query.After is { } after ? ClampVersion(after.Version.Value) : null),
+                Nullable(NpgsqlDbType.Integer, query.After is { } after ? ToVersionColumn(after.Version.Value) : null),
                 from, to, types).ConfigureAwait(false);
         }
         else

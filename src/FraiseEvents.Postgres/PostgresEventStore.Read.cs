@@ -12,8 +12,8 @@ public sealed partial class PostgresEventStore
     public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
         StreamVersion? toVersion = null, CancellationToken cancellationToken = default) => Observed(TelemetryOperations.ReadStream, streamId,
         ReadStreamRowsAsync(streamId, _sql.ReadStreamForwards, $"reading stream {streamId}", cancellationToken,
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(toVersion?.Value ?? int.MaxValue) }));
+            new NpgsqlParameter<int> { TypedValue = ToVersionColumn(fromVersion?.Value ?? 1) },
+            new NpgsqlParameter<int> { TypedValue = ToVersionColumn(toVersion?.Value ?? int.MaxValue) }));
 
     /// <inheritdoc />
     public IAsyncEnumerable<RecordedEvent> ReadStreamBackwardsAsync(StreamId streamId, StreamVersion? fromVersion = null,
@@ -22,7 +22,7 @@ public sealed partial class PostgresEventStore
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         return Observed(TelemetryOperations.ReadStreamBackwards, streamId,
             ReadStreamRowsAsync(streamId, _sql.ReadStreamBackwards, $"reading stream {streamId} backwards", cancellationToken,
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? int.MaxValue) },
+            new NpgsqlParameter<int> { TypedValue = ToVersionColumn(fromVersion?.Value ?? int.MaxValue) },
             new NpgsqlParameter<int> { TypedValue = maxCount }));
     }
 
@@ -119,7 +119,9 @@ public sealed partial class PostgresEventStore
         return ex; // unreachable: Throw() never returns
     }
 
-    private static int ClampVersion(long version) => (int)Math.Clamp(version, 0, int.MaxValue);
+    // StreamVersion keeps every version within the integer column's range (StreamVersion.MaxValue),
+    // so nothing is clamped: a version that does not fit cannot be constructed.
+    private static int ToVersionColumn(long version) => checked((int)version);
 
     private static StoredEvent ReadStoredEvent(NpgsqlDataReader reader) => new(
         EventId: reader.GetGuid(0),

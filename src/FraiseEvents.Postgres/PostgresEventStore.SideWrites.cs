@@ -26,7 +26,7 @@ public sealed partial class PostgresEventStore : IDocumentReader
         AppendOptions? options, SnapshotWrite? snapshot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        var serialized = _serializer.SerializeAppend(streamId, expectedVersion, events, options);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         ProjectionAppend[] appends = [new ProjectionAppend(streamId, expectedVersion, events, serialized, options)];
         var statements = await _projections.CollectStatementsAsync(appends, cancellationToken).ConfigureAwait(false);

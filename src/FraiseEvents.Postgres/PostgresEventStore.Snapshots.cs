@@ -25,7 +25,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
             using var command = new NpgsqlCommand(_sql.ReadSnapshot, connection);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = schemaVersion });
-            command.Parameters.Add(Nullable(NpgsqlDbType.Integer, maxVersion is { } max ? ClampVersion(max.Value) : null));
+            command.Parameters.Add(Nullable(NpgsqlDbType.Integer, maxVersion is { } max ? ToVersionColumn(max.Value) : null));
             command.Parameters.Add(Nullable(NpgsqlDbType.TimestampTz, asOf?.ToUniversalTime()));
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -91,7 +91,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
     private static void AddSnapshotParameters(NpgsqlParameterCollection parameters, StreamId streamId, SnapshotWrite snapshot)
     {
         parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
-        parameters.Add(new NpgsqlParameter<int> { TypedValue = ClampVersion(snapshot.Version.Value) });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = ToVersionColumn(snapshot.Version.Value) });
         parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = snapshot.Data.ToArray(), NpgsqlDbType = NpgsqlDbType.Jsonb });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.SchemaVersion });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.Keep });

@@ -11,5 +11,5 @@ public sealed partial class PostgresEventStore : ITemporalEventReader
         CancellationToken cancellationToken = default) => Observed(TelemetryOperations.ReadStreamAsOf, streamId,
         ReadStreamRowsAsync(streamId, _sql.ReadStreamAsOf, $"reading stream {streamId} as of {asOf:O}", cancellationToken,
             new NpgsqlParameter<DateTimeOffset> { TypedValue = asOf.ToUniversalTime() },
-            new NpgsqlParameter<int> { TypedValue = ClampVersion(fromVersion?.Value ?? 1) }));
+            new NpgsqlParameter<int> { TypedValue = ToVersionColumn(fromVersion?.Value ?? 1) }));
 }

@@ -10,7 +10,15 @@ public readonly record struct ExpectedVersion
     private const long NoStreamValue = -2;
     private const long StreamExistsValue = -3;
 
-    private ExpectedVersion(long value) => Value = value;
+    // false only in default(ExpectedVersion), which would otherwise read as Exactly(0): a field
+    // left unset would then demand an empty stream, and an append fail for no visible reason.
+    private readonly bool _isSet;
+
+    private ExpectedVersion(long value)
+    {
+        Value = value;
+        _isSet = true;
+    }
 
     /// <summary>
     /// The wire value: -1 any, -2 no stream, -3 stream exists, N &gt;= 0 exactly N events. The
@@ -28,20 +36,24 @@ public readonly record struct ExpectedVersion
     public static ExpectedVersion StreamExists => new(StreamExistsValue);
 
     /// <summary>The stream must be at exactly this version (0: no events yet).</summary>
-    public static ExpectedVersion Exactly(long version)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(version);
-        return new ExpectedVersion(version);
-    }
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> is negative or above <see cref="StreamVersion.MaxValue"/>.</exception>
+    public static ExpectedVersion Exactly(long version) => new(new StreamVersion(version).Value);
 
     /// <summary>The stream must be at exactly this version.</summary>
     public static ExpectedVersion Exactly(StreamVersion version) => new(version.Value);
 
     /// <summary>True when this is an exact version rather than one of the special states.</summary>
-    public bool IsExact => Value >= 0;
+    public bool IsExact => _isSet && Value >= 0;
+
+    /// <summary>
+    /// False only for <c>default(ExpectedVersion)</c>, which is none of the expectations: appends
+    /// refuse it with an <see cref="ArgumentException"/> instead of reading it as <c>Exactly(0)</c>.
+    /// </summary>
+    public bool IsSet => _isSet;
 
     /// <summary>Whether a stream at <paramref name="current"/> (null: no stream) satisfies this expectation.</summary>
-    public bool IsSatisfiedBy(StreamVersion? current) => Value switch
+    /// <exception cref="InvalidOperationException">This is <c>default(ExpectedVersion)</c>.</exception>
+    public bool IsSatisfiedBy(StreamVersion? current) => !_isSet ? throw new InvalidOperationException(UnsetMessage) : Value switch
     {
         AnyValue => true,
         NoStreamValue => current is null,
@@ -49,8 +61,11 @@ public readonly record struct ExpectedVersion
         _ => (current?.Value ?? 0) == Value,
     };
 
+    internal const string UnsetMessage =
+        "default(ExpectedVersion) is not an expectation: use ExpectedVersion.Any, NoStream, StreamExists or Exactly(version).";
+
     /// <inheritdoc />
-    public override string ToString() => Value switch
+    public override string ToString() => !_isSet ? "unset (default)" : Value switch
     {
         AnyValue => "any",
         NoStreamValue => "no stream",

@@ -6,10 +6,23 @@ namespace FraiseEvents;
 /// </summary>
 public readonly record struct StreamVersion : IComparable<StreamVersion>
 {
-    /// <summary>Creates a version; it must be zero or positive.</summary>
+    /// <summary>
+    /// The highest version a stream can reach: 2,147,483,647 events, the range of the
+    /// <c>event_version integer</c> column of the documented schema.
+    /// </summary>
+    public const long MaxValue = int.MaxValue;
+
+    /// <summary>Creates a version.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative or above <see cref="MaxValue"/>.</exception>
     public StreamVersion(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
+        if (value > MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value,
+                $"A stream version is at most {MaxValue} (the range of the event_version integer column); {value} cannot be the version of any event.");
+        }
+
         Value = value;
     }
 

@@ -36,6 +36,41 @@ public abstract partial class EventStoreContract
     }
 
     [Test]
+    public async Task The_default_expected_version_is_refused_instead_of_read_as_exactly_zero()
+    {
+        var store = await CreateStoreAsync();
+        var fresh = StreamId.New();
+        var existing = await StreamWithEvents(store, 1);
+
+        var onFresh = Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(fresh, default, TestEvents.Batch(1)));
+        Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(existing, default, TestEvents.Batch(1)));
+
+        Assert.That(onFresh!.Message, Does.Contain("ExpectedVersion.Any").And.Contain(fresh.ToString()));
+        Assert.That(await store.GetStreamStateAsync(fresh), Is.Null);
+        Assert.That(await ReadStream(store, existing), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Versions_beyond_the_integer_range_cannot_be_made_and_reads_up_to_the_maximum_work()
+    {
+        var store = await CreateStoreAsync();
+        var streamId = await StreamWithEvents(store, 2);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new StreamVersion(StreamVersion.MaxValue + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = ExpectedVersion.Exactly(StreamVersion.MaxValue + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = StreamVersion.From(long.MaxValue));
+
+        var all = await store.ReadStreamAsync(streamId, toVersion: new StreamVersion(StreamVersion.MaxValue)).ToListAsync();
+        var none = await store.ReadStreamAsync(streamId, fromVersion: new StreamVersion(StreamVersion.MaxValue)).ToListAsync();
+        var wrong = Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(streamId, ExpectedVersion.Exactly(StreamVersion.MaxValue), TestEvents.Batch(1)));
+
+        Assert.That(all, Has.Count.EqualTo(2));
+        Assert.That(none, Is.Empty);
+        Assert.That(wrong!.ActualVersion, Is.EqualTo(new StreamVersion(2)));
+    }
+
+    [Test]
     public async Task Two_events_with_one_id_in_one_append_are_refused()
     {
         var store = await CreateStoreAsync();

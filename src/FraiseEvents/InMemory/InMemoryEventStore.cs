@@ -57,7 +57,7 @@ public sealed partial class InMemoryEventStore : IEventStore
         AppendOptions? options, Snapshots.SnapshotWrite? snapshot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var serialized = _serializer.SerializeAppend(streamId, events, options);
+        var serialized = _serializer.SerializeAppend(streamId, expectedVersion, events, options);
         if (_projections.IsEmpty && snapshot is null)
         {
             lock (_storage.Lock)

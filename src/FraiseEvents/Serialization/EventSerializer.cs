@@ -35,6 +35,17 @@ internal sealed class EventSerializer
 
     public JsonSerializerOptions JsonOptions => _json;
 
+    /// <summary>Validates and serializes an append, its expected version included. Throws before anything reaches storage.</summary>
+    public SerializedEvent[] SerializeAppend(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events, AppendOptions? options)
+    {
+        if (!expectedVersion.IsSet)
+        {
+            throw new ArgumentException($"Append to stream {streamId}: {ExpectedVersion.UnsetMessage}", nameof(expectedVersion));
+        }
+
+        return SerializeAppend(streamId, events, options);
+    }
+
     /// <summary>Validates and serializes an append. Throws before anything reaches storage.</summary>
     public SerializedEvent[] SerializeAppend(StreamId streamId, IReadOnlyList<NewEvent> events, AppendOptions? options)
     {
