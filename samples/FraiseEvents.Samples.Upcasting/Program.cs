@@ -60,7 +60,7 @@ await store.AppendAsync(userId, ExpectedVersion.Exactly(2), new UserCreated("Ada
 var read = await store.ReadStreamAsync(userId).ToListAsync();
 foreach (var recorded in read)
 {
-    Console.WriteLine($"v{recorded.Version}: stored as {recorded.EventType} schema v{recorded.SchemaVersion} -> {recorded.Data}");
+    Console.WriteLine($"v{recorded.Version}: stored as {recorded.StoredEventType} schema v{recorded.StoredSchemaVersion} -> {recorded.Data}");
 }
 
 UserCreated[] expected =

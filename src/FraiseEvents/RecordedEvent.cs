@@ -7,7 +7,16 @@ public sealed class RecordedEvent
     public RecordedEvent(Guid eventId, StreamId streamId, StreamVersion version, GlobalPosition globalPosition,
         LogPosition logPosition, string eventType, int schemaVersion, object data, EventMetadata metadata,
         DateTimeOffset createdAt)
+        : this(eventId, streamId, version, globalPosition, logPosition, eventType, schemaVersion, eventType, schemaVersion, data, metadata, createdAt)
     {
+    }
+
+    internal RecordedEvent(Guid eventId, StreamId streamId, StreamVersion version, GlobalPosition globalPosition,
+        LogPosition logPosition, string eventType, int schemaVersion, string storedEventType, int storedSchemaVersion,
+        object data, EventMetadata metadata, DateTimeOffset createdAt)
+    {
+        StoredEventType = storedEventType;
+        StoredSchemaVersion = storedSchemaVersion;
         EventId = eventId;
         StreamId = streamId;
         Version = version;
@@ -35,11 +44,25 @@ public sealed class RecordedEvent
     /// <summary>The event's place in the global log, for consumer checkpoints.</summary>
     public LogPosition LogPosition { get; }
 
-    /// <summary>The stored event type name, for example <c>USER_CREATED</c>.</summary>
+    /// <summary>
+    /// The registered name of the event as read, for example <c>USER_CREATED</c>: after an
+    /// upcaster that renamed the event, the new name (<see cref="StoredEventType"/> keeps the name
+    /// it was written with). For an <see cref="UnknownEvent"/> or <see cref="UnreadableEvent"/>,
+    /// the stored name.
+    /// </summary>
     public string EventType { get; }
 
-    /// <summary>The schema version the event was written with.</summary>
+    /// <summary>
+    /// The schema version of the event as read: after upcasting, the registered (current) version
+    /// (<see cref="StoredSchemaVersion"/> keeps the version it was written with).
+    /// </summary>
     public int SchemaVersion { get; }
+
+    /// <summary>The event type name as stored in <c>tb_events.event_type</c>, before any upcasting.</summary>
+    public string StoredEventType { get; }
+
+    /// <summary>The schema version the event was written with (<c>tb_events.schema_version</c>).</summary>
+    public int StoredSchemaVersion { get; }
 
     /// <summary>The deserialized event.</summary>
     public object Data { get; }

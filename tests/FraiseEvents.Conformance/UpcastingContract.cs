@@ -36,7 +36,8 @@ public abstract class UpcastingContract
         Assert.That(forwards, Is.EqualTo(expected));
         Assert.That(backwards, Is.EqualTo(expected.Reverse()));
         Assert.That(log.Select(e => e.Data), Is.EqualTo(expected));
-        Assert.That(log.Select(e => (e.EventType, e.SchemaVersion)), Is.All.EqualTo(("USER_CREATED", 1)), "the recorded event still says how it was stored");
+        Assert.That(log.Select(e => (e.EventType, e.SchemaVersion)), Is.All.EqualTo(("USER_CREATED", 3)), "the recorded event says what it is now");
+        Assert.That(log.Select(e => (e.StoredEventType, e.StoredSchemaVersion)), Is.All.EqualTo(("USER_CREATED", 1)), "and how it was stored");
     }
 
     [Test]
@@ -60,9 +61,28 @@ public abstract class UpcastingContract
         var mixedRead = await v3App.ReadStreamAsync(mixed).ToListAsync();
         var pureRead = await v3App.ReadStreamAsync(pure).ToListAsync();
 
-        Assert.That(mixedRead.Select(e => e.SchemaVersion), Is.EqualTo(new[] { 1, 2, 3, 1 }));
+        Assert.That(mixedRead.Select(e => e.StoredSchemaVersion), Is.EqualTo(new[] { 1, 2, 3, 1 }));
+        Assert.That(mixedRead.Select(e => e.StoredEventType), Is.EqualTo(new[] { "USER_CREATED", "USER_CREATED", "USER_CREATED", "USER_SIGNED_UP" }));
+        Assert.That(mixedRead.Select(e => (e.EventType, e.SchemaVersion)), Is.All.EqualTo(("USER_CREATED", 3)),
+            "a renamed event reports the name it was read as, like the others");
         Assert.That(mixedRead.Select(e => e.Data), Is.EqualTo(pureRead.Select(e => e.Data)));
         Assert.That(pureRead.Select(e => e.SchemaVersion), Is.All.EqualTo(3), "appends write the registered type's current version");
+    }
+
+    [Test]
+    public async Task Appending_the_old_shape_an_upcaster_reads_names_the_current_type_to_append_instead()
+    {
+        var (_, reopen) = await CreateStoreAsync(UpcastingSetup.Version1);
+        var current = await reopen(UpcastingSetup.Version3);
+        var streamId = StreamId.New();
+
+        var error = Assert.ThrowsAsync<UnknownEventTypeException>(() =>
+            current.AppendAsync(streamId, ExpectedVersion.NoStream, new UserCreatedV2("Ada", "Lovelace", "a@example.com")));
+
+        Assert.That(error!.ClrType, Is.EqualTo(typeof(UserCreatedV2)));
+        Assert.That(error.Message, Does.Contain("append the current form, UserCreatedV3 (USER_CREATED)"));
+        Assert.That(error.Message, Does.Not.Contain("Register it before appending"));
+        Assert.That(await current.GetStreamStateAsync(streamId), Is.Null);
     }
 
     [Test]
@@ -165,7 +185,8 @@ public abstract class UpcastingContract
         Assert.That(replayed.Emails, Is.EqualTo(expected));
         Assert.That(asOf!.Emails, Is.EqualTo(expected));
         Assert.That(trail.Events.Select(e => e.Data), Is.All.InstanceOf<UserCreatedV3>());
-        Assert.That(trail.Events.Select(e => e.SchemaVersion), Is.EqualTo(new[] { 1, 3, 1 }));
+        Assert.That(trail.Events.Select(e => e.StoredSchemaVersion), Is.EqualTo(new[] { 1, 3, 1 }));
+        Assert.That(trail.Events.Select(e => e.SchemaVersion), Is.All.EqualTo(3));
         Assert.That(folded, Has.Count.EqualTo(3));
         Assert.That(folded, Is.All.InstanceOf<UserCreatedV3>());
     }

@@ -16,13 +16,24 @@ public sealed class UnknownEventTypeException : FraiseEventsException
 
     /// <summary>Creates the exception for a CLR type that is not registered.</summary>
     public UnknownEventTypeException(Type clrType, StreamId? streamId = null)
+        : this(clrType, streamId, $". Register it before appending: options.Events.Register<{clrType.Name}>().")
+    {
+    }
+
+    private UnknownEventTypeException(Type clrType, StreamId? streamId, string remedy)
         : base($"Event type {clrType.FullName} is not registered"
             + (streamId is { } id ? $" (append to stream {id}; nothing was written)" : "")
-            + $". Register it before appending: options.Events.Register<{clrType.Name}>().")
+            + remedy)
     {
         ClrType = clrType;
         StreamId = streamId;
     }
+
+    /// <summary>An append of the old shape an upcaster reads: the remedy is the current type, not a registration.</summary>
+    internal static UnknownEventTypeException ForUpcasterSource(Type clrType, StreamId streamId, string upcaster, Type current, string currentName) =>
+        new(clrType, streamId,
+            $". It is the old shape read by the upcaster {upcaster}, kept to read stored events: append the current form, "
+            + $"{current.Name} ({currentName}), instead. Registering {clrType.Name} would write new events in the old shape.");
 
     /// <summary>The stored name, when a name was not recognised.</summary>
     public string? EventTypeName { get; }

@@ -29,7 +29,18 @@ internal sealed class EventSerializer
         _unknownEventTypes = options.UnknownEventTypes;
         options.Upcasters.Freeze();
         _upcasters = UpcasterPipeline.Build(_registry, options.Upcasters.All);
+        foreach (var upcaster in options.Upcasters.All)
+        {
+            if (upcaster.FromType is { } from && _upcasters.TryGetChain(upcaster.EventType, upcaster.FromVersion, out var chain))
+            {
+                _upcasterSources[from] = (upcaster.Describe(), chain.Target);
+            }
+        }
     }
+
+    // The old shapes that typed upcasters read: appending one is a mistake with a specific remedy
+    // (registering it, as the usual hint says, would write old events past the upcaster).
+    private readonly Dictionary<Type, (string Upcaster, EventTypeInfo Current)> _upcasterSources = [];
 
     public EventTypeRegistry Registry => _registry;
 
@@ -87,7 +98,9 @@ internal sealed class EventSerializer
             var dataType = newEvent.Data.GetType();
             if (!_registry.TryGet(dataType, out var info))
             {
-                throw new UnknownEventTypeException(dataType, streamId);
+                throw _upcasterSources.TryGetValue(dataType, out var source)
+                    ? UnknownEventTypeException.ForUpcasterSource(dataType, streamId, source.Upcaster, source.Current.ClrType, source.Current.Name)
+                    : new UnknownEventTypeException(dataType, streamId);
             }
 
             var data = Serialize(streamId, i, newEvent.Data, info);
@@ -140,9 +153,10 @@ internal sealed class EventSerializer
     public RecordedEvent? Deserialize(in StoredEvent stored, bool neverSkip = false)
     {
         object? data;
+        EventTypeInfo? readAs = null;
         try
         {
-            data = DeserializeData(stored, neverSkip);
+            data = DeserializeData(stored, neverSkip, out readAs);
         }
         catch (Exception ex) when (neverSkip && ex is EventSerializationException or JsonException)
         {
@@ -162,6 +176,8 @@ internal sealed class EventSerializer
             new StreamVersion(stored.Version),
             new GlobalPosition(stored.GlobalPosition),
             new LogPosition(stored.TransactionId, stored.GlobalPosition),
+            readAs?.Name ?? stored.EventType,
+            readAs?.SchemaVersion ?? stored.SchemaVersion,
             stored.EventType,
             stored.SchemaVersion,
             data,
@@ -169,17 +185,24 @@ internal sealed class EventSerializer
             stored.CreatedAt);
     }
 
-    /// <summary>The event object of a stored row; null only for an unknown type a stream read skips.</summary>
-    private object? DeserializeData(in StoredEvent stored, bool neverSkip)
+    /// <summary>
+    /// The event object of a stored row; null only for an unknown type a stream read skips.
+    /// <paramref name="readAs"/> is the registered type it was read as, after any upcasting (null
+    /// for an unknown type).
+    /// </summary>
+    private object? DeserializeData(in StoredEvent stored, bool neverSkip, out EventTypeInfo? readAs)
     {
         object data;
+        readAs = null;
         if (_registry.TryGet(stored.EventType, out var info) && info.SchemaVersion == stored.SchemaVersion)
         {
             data = DeserializeCurrent(stored, info);
+            readAs = info;
         }
         else if (_upcasters.TryGetChain(stored.EventType, stored.SchemaVersion, out var chain))
         {
             data = Upcast(stored, chain);
+            readAs = chain.Target;
         }
         else if (info is not null)
         {
