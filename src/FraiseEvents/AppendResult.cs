@@ -3,8 +3,9 @@ namespace FraiseEvents;
 /// <summary>The outcome of a successful append.</summary>
 public sealed record AppendResult
 {
-    /// <summary>Creates a result.</summary>
-    public AppendResult(StreamVersion nextExpectedVersion, IReadOnlyList<GlobalPosition> globalPositions,
+    // Internal: only the stores report appends (a test double can take results from the
+    // in-memory store), so the shape can grow without breaking anyone.
+    internal AppendResult(StreamVersion nextExpectedVersion, IReadOnlyList<GlobalPosition> globalPositions,
         LogPosition logPosition, DateTimeOffset createdAt, bool wasAlreadyAppended)
     {
         NextExpectedVersion = nextExpectedVersion;

@@ -3,14 +3,8 @@ namespace FraiseEvents;
 /// <summary>An event read back from the store.</summary>
 public sealed class RecordedEvent
 {
-    /// <summary>Creates a recorded event; stores call this, users normally don't.</summary>
-    public RecordedEvent(Guid eventId, StreamId streamId, StreamVersion version, GlobalPosition globalPosition,
-        LogPosition logPosition, string eventType, int schemaVersion, object data, EventMetadata metadata,
-        DateTimeOffset createdAt)
-        : this(eventId, streamId, version, globalPosition, logPosition, eventType, schemaVersion, eventType, schemaVersion, data, metadata, createdAt)
-    {
-    }
-
+    // Internal: only the stores make recorded events (a test double can read them back from the
+    // in-memory store), so the shape can grow without breaking anyone.
     internal RecordedEvent(Guid eventId, StreamId streamId, StreamVersion version, GlobalPosition globalPosition,
         LogPosition logPosition, string eventType, int schemaVersion, string storedEventType, int storedSchemaVersion,
         object data, EventMetadata metadata, DateTimeOffset createdAt)

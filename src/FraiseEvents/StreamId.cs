@@ -30,6 +30,12 @@ public readonly record struct StreamId
     /// <inheritdoc />
     public override string ToString() => Value.ToString();
 
-    /// <summary>Wraps an existing id.</summary>
+    /// <summary>
+    /// Wraps an existing id. Implicit, for brevity where a <see cref="Guid"/> is at hand, although it
+    /// throws for <see cref="Guid.Empty"/> like the constructor (a deliberate exception to the .NET
+    /// guideline that implicit conversions do not throw: the empty id is always a bug, and it is
+    /// better refused here than stored; see docs/concepts.md).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is <see cref="Guid.Empty"/>.</exception>
     public static implicit operator StreamId(Guid value) => new(value);
 }

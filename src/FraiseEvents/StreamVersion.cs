@@ -44,7 +44,13 @@ public readonly record struct StreamVersion : IComparable<StreamVersion>
     /// <inheritdoc />
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Wraps a number.</summary>
+    /// <summary>
+    /// Wraps a number. Implicit, so that <c>ReadStreamAsync(id, fromVersion: 3)</c> reads naturally,
+    /// although it throws for a negative value or one above <see cref="MaxValue"/> like the
+    /// constructor (a deliberate exception to the .NET guideline that implicit conversions do not
+    /// throw: no stream has such a version; see docs/concepts.md).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative or above <see cref="MaxValue"/>.</exception>
     public static implicit operator StreamVersion(long value) => new(value);
 
     /// <summary>Compares two versions.</summary>

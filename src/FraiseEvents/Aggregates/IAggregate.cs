@@ -5,6 +5,12 @@ namespace FraiseEvents.Aggregates;
 /// since it was loaded. <see cref="Aggregate{TSelf}"/> implements it; <see cref="AggregateRepository{TAggregate}"/>
 /// loads and saves it.
 /// </summary>
+/// <remarks>
+/// Public so that you can write your own base class. <see cref="ApplyStored"/>,
+/// <see cref="SetStoredVersion"/> and <see cref="MarkCommitted"/> are called by the repository
+/// only: implement them explicitly (as <see cref="Aggregate{TSelf}"/> does) so that they do not
+/// show on your aggregates.
+/// </remarks>
 public interface IAggregate
 {
     /// <summary>The aggregate's stream.</summary>

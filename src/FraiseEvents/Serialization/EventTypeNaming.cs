@@ -6,7 +6,7 @@ namespace FraiseEvents.Serialization;
 /// The default stored name of an event type, in the documented style: <c>UserCreated</c> becomes
 /// <c>USER_CREATED</c>, <c>HTTPRequestSent</c> becomes <c>HTTP_REQUEST_SENT</c>.
 /// </summary>
-public static class EventTypeNaming
+internal static class EventTypeNaming
 {
     /// <summary>The longest name <c>tb_events.event_type</c> (varchar(100)) holds.</summary>
     public const int MaxNameLength = 100;
