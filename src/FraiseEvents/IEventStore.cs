@@ -9,8 +9,18 @@ public interface IEventStore
     /// <summary>
     /// Appends events to a stream, all or none, if the stream matches <paramref name="expectedVersion"/>.
     /// </summary>
-    /// <exception cref="WrongExpectedVersionException">The stream is not in the expected state; nothing was written.</exception>
-    /// <exception cref="IdempotencyConflictException">An event id is already used by a different event of the stream.</exception>
+    /// <remarks>
+    /// Resending events that are already stored (same ids, same content, where the expected version
+    /// puts them) is an idempotent retry: nothing is written, and the result has
+    /// <see cref="AppendResult.WasAlreadyAppended"/> set. The table of resend cases is in
+    /// docs/concurrency-and-retries.md.
+    /// </remarks>
+    /// <exception cref="WrongExpectedVersionException">
+    /// The stream is not in the expected state (and this is not a retry of stored events); nothing was written.
+    /// </exception>
+    /// <exception cref="IdempotencyConflictException">
+    /// The expected version matches (or is any), but an event id is already used by another event of the stream; nothing was written.
+    /// </exception>
     /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
     /// <exception cref="EventSerializationException">
     /// An event cannot be serialized or stored as JSON: it holds U+0000, or raw JSON in it repeats a
@@ -18,8 +28,8 @@ public interface IEventStore
     /// </exception>
     /// <exception cref="EventTooLargeException">An event or the whole append is over the configured limit.</exception>
     /// <exception cref="ArgumentException">
-    /// No events, an empty stream or event id, an id twice, a header value that is null, or a stream
-    /// type that cannot be stored; nothing was sent.
+    /// No events, an empty stream or event id, an id twice, a header value that is null, a stream
+    /// type that cannot be stored, or <c>default(ExpectedVersion)</c>; nothing was sent.
     /// </exception>
     /// <exception cref="ProjectionFailedException">An inline projection failed; neither the events nor any read model were written.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled before the append was sent; nothing was written.</exception>
