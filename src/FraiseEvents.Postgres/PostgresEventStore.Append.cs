@@ -12,6 +12,8 @@ public sealed partial class PostgresEventStore
     private const int WrongExpectedVersion = 2;
     private const int EventIdConflict = 3;
     private const int StreamTypeMismatch = 4;
+    // try_append_to_streams: this stream matched, but another one did not, so nothing was written.
+    private const int NotWrittenBecauseOfAnotherStream = -1;
 
     /// <inheritdoc />
     /// <remarks>
@@ -112,6 +114,15 @@ public sealed partial class PostgresEventStore
     private static void AddAppendParameters(NpgsqlParameterCollection parameters, StreamId streamId, ExpectedVersion expectedVersion,
         SerializedEvent[] events, string? streamType)
     {
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion.Value });
+        AddEventParameters(parameters, events);
+        parameters.Add(new NpgsqlParameter<string?> { TypedValue = streamType, NpgsqlDbType = NpgsqlDbType.Text });
+    }
+
+    /// <summary>The six per-event arrays of the append functions: ids, types, data, metadata, schema versions, authors.</summary>
+    private static void AddEventParameters(NpgsqlParameterCollection parameters, SerializedEvent[] events)
+    {
         var count = events.Length;
         var ids = new Guid[count];
         var types = new string[count];
@@ -137,14 +148,11 @@ public sealed partial class PostgresEventStore
             }
         }
 
-        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
-        parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion.Value });
         parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         parameters.Add(new NpgsqlParameter<byte[]?[]?> { TypedValue = metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         parameters.Add(new NpgsqlParameter<int[]> { TypedValue = schemaVersions });
         parameters.Add(new NpgsqlParameter<Guid?[]?> { TypedValue = createdBy, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        parameters.Add(new NpgsqlParameter<string?> { TypedValue = streamType, NpgsqlDbType = NpgsqlDbType.Text });
     }
 }

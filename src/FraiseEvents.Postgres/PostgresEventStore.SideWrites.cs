@@ -12,23 +12,32 @@ public sealed partial class PostgresEventStore : IDocumentReader
 
     private static readonly Dictionary<(string, string), StoredDocument?> NothingRead = [];
 
-    /// <summary>
-    /// The one append path for what rides with an append (a snapshot, inline projections' documents,
-    /// SQL projections' statements). One batch, one implicit transaction:
-    /// <c>try_append_events</c>, then the document writes or <c>fe_require_appended</c>, either of which
-    /// aborts the transaction unless this very transaction stored the events, then the other side writes. So a refused append or the
-    /// retry of an append stored earlier leaves no side write, whatever the side writes are, and a
-    /// failing side write stores nothing. Documents the append changes are read first (one round
-    /// trip more); when another transaction changed them before the batch commits, the batch fails
-    /// as a whole and the documents are recomputed.
-    /// </summary>
+    /// <summary>A single-stream append with what rides with it; see <see cref="AppendToStoreAsync"/>.</summary>
     private async Task<AppendResult> AppendWithSideWritesAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         AppendOptions? options, SnapshotWrite? snapshot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var serialized = _serializer.SerializeAppend(streamId, expectedVersion, events, options);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         ProjectionAppend[] appends = [new ProjectionAppend(streamId, expectedVersion, events, serialized, options)];
+        var outcomes = await AppendToStoreAsync(appends, snapshot, cancellationToken).ConfigureAwait(false);
+        return ResultOf(outcomes[0], streamId, expectedVersion, serialized, options);
+    }
+
+    /// <summary>
+    /// The one append path for what rides with an append (a snapshot, inline projections' documents,
+    /// SQL projections' statements), for one stream or several. One batch, one implicit transaction:
+    /// <c>try_append_events</c> (<c>try_append_to_streams</c> for several streams), then the document
+    /// writes or <c>fe_require_appended</c>, either of which aborts the transaction unless this very
+    /// transaction stored the events, then the other side writes. So a refused append or the retry of
+    /// an append stored earlier leaves no side write, whatever the side writes are, and a failing side
+    /// write stores nothing. Documents the append changes are read first (one round trip more); when
+    /// another transaction changed them before the batch commits, the batch fails as a whole and the
+    /// documents are recomputed.
+    /// </summary>
+    /// <returns>One outcome per stream; the caller turns refusals into exceptions.</returns>
+    private async Task<AppendOutcome[]> AppendToStoreAsync(ProjectionAppend[] appends, SnapshotWrite? snapshot, CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var statements = await _projections.CollectStatementsAsync(appends, cancellationToken).ConfigureAwait(false);
 
         for (var attempt = 1; ; attempt++)
@@ -43,29 +52,31 @@ public sealed partial class PostgresEventStore : IDocumentReader
                 var documents = _projections.ProjectDocuments(appends, read);
 
                 using var batch = new NpgsqlBatch(connection);
-                var append = new NpgsqlBatchCommand(_sql.Append);
-                AddAppendParameters(append.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
-                batch.BatchCommands.Add(append);
+                batch.BatchCommands.Add(AppendCommand(appends));
                 // Document writes check for themselves that this transaction stored the events (as
-                // fe_require_appended does), so the separate guard is sent only when none comes first.
+                // fe_require_appended does), so the separate guard is sent only when none comes first
+                // and something else follows.
                 foreach (var (projection, writes) in documents)
                 {
                     batch.BatchCommands.Add(ProjectionCommands.WriteDocuments(_documentSql[projection.Name], writes));
                 }
 
-                if (documents.Count == 0)
+                if (documents.Count == 0 && (snapshot is not null || statements.Count > 0))
                 {
-                    var guard = new NpgsqlBatchCommand(_sql.RequireAppended);
-                    guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId.Value });
-                    guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
-                    batch.BatchCommands.Add(guard);
+                    foreach (var append in appends)
+                    {
+                        var guard = new NpgsqlBatchCommand(_sql.RequireAppended);
+                        guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = append.StreamId.Value });
+                        guard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = append.Serialized[^1].EventId });
+                        batch.BatchCommands.Add(guard);
+                    }
                 }
 
                 if (snapshot is not null)
                 {
                     var write = new NpgsqlBatchCommand(_sql.WriteSnapshotAfterAppend);
-                    AddSnapshotParameters(write.Parameters, streamId, snapshot);
-                    write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = serialized[^1].EventId });
+                    AddSnapshotParameters(write.Parameters, appends[0].StreamId, snapshot);
+                    write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = appends[0].Serialized[^1].EventId });
                     batch.BatchCommands.Add(write);
                 }
 
@@ -78,12 +89,16 @@ public sealed partial class PostgresEventStore : IDocumentReader
                 }
 
                 sent = true;
-                AppendOutcome outcome;
+                var outcomes = new AppendOutcome[appends.Length];
                 var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                    outcome = AppendOutcome.Read(reader);
+                    for (var i = 0; i < outcomes.Length; i++)
+                    {
+                        await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                        outcomes[i] = AppendOutcome.Read(reader);
+                    }
+
                     try
                     {
                         // Every statement's outcome (and the transaction's) is only known once every result is read.
@@ -91,9 +106,9 @@ public sealed partial class PostgresEventStore : IDocumentReader
                         {
                         }
                     }
-                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.AppendNotWritten && outcome.Status != Appended)
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.AppendNotWritten && !AllAppended(outcomes))
                     {
-                        // Refused, or stored earlier: the status row says which; nothing rode with it.
+                        // Refused, or stored earlier: the status rows say which; nothing rode with it.
                     }
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged && attempt < MaxDocumentAttempts)
                     {
@@ -103,28 +118,35 @@ public sealed partial class PostgresEventStore : IDocumentReader
                     catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DocumentChanged)
                     {
                         _logger.ProjectionDocumentsKeptChanging(Schema, attempt);
-                        throw new ConcurrencyException(streamId,
-                            $"The append to stream {streamId} was tried {attempt} times, and each time other transactions had changed the projection "
+                        throw new ConcurrencyException(appends[0].StreamId,
+                            $"The append to stream {Describe(appends)} was tried {attempt} times, and each time other transactions had changed the projection "
                             + "documents it writes before it could commit. Nothing was written. Retry later.", ex);
                     }
                     catch (PostgresException ex) when (ProjectionCommands.FailedStatement(batch, ex, firstStatement, statements) is { } statement)
                     {
                         _logger.ProjectionFailed(statement.ProjectionName, statement.FirstEvent.EventType, Schema, ex.SqlState);
-                        throw new ProjectionFailedException(statement.ProjectionName, streamId,
-                            appends[0].VersionOf(Array.FindIndex(serialized, e => e.EventId == statement.FirstEvent.EventId)),
+                        var append = Array.Find(appends, a => Array.Exists(a.Serialized, e => e.EventId == statement.FirstEvent.EventId)) ?? appends[0];
+                        throw new ProjectionFailedException(statement.ProjectionName, append.StreamId,
+                            append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == statement.FirstEvent.EventId)),
                             statement.FirstEvent.EventType, ex);
                     }
                 }
 
-                return ResultOf(outcome, streamId, expectedVersion, serialized, options);
+                return outcomes;
             }
             catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)
-                && PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent, _role) is { } mapped)
+                && PostgresErrorMapper.MapAppendFailure(ex, Schema, appends[0].StreamId, appends[0].ExpectedVersion,
+                    appends.SelectMany(a => EventIds(a.Serialized)).ToArray(), sent, _role) is { } mapped)
             {
                 throw _logger.Logged(Schema, mapped);
             }
         }
     }
+
+    private static bool AllAppended(AppendOutcome[] outcomes) => Array.TrueForAll(outcomes, o => o.Status == Appended);
+
+    private static string Describe(ProjectionAppend[] appends) =>
+        appends.Length == 1 ? appends[0].StreamId.ToString() : string.Join(", ", appends.Select(a => a.StreamId));
 
     private async Task<Dictionary<(string, string), StoredDocument?>> ReadDocumentsAsync(NpgsqlConnection connection,
         List<(IDocumentProjection Projection, List<string> Keys)> keys, CancellationToken cancellationToken)

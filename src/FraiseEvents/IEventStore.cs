@@ -40,6 +40,33 @@ public interface IEventStore
         AppendOptions? options = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends to several streams in one transaction, each with its own expected version: all or
+    /// nothing, in one round trip. The events get global positions in the order the streams are
+    /// given, and share one transaction (one <see cref="LogPosition.TransactionId"/>).
+    /// </summary>
+    /// <returns>One result per stream, in the order given.</returns>
+    /// <remarks>
+    /// Resending the whole call after a lost reply is recognised as a retry when every stream holds
+    /// its events already (each result then has <see cref="AppendResult.WasAlreadyAppended"/> set);
+    /// a call in which some streams hold their events and others do not is refused, since an append
+    /// to several streams is never stored in part. Inline projections see every stream's events and
+    /// commit with them.
+    /// </remarks>
+    /// <exception cref="MultiStreamConflictException">
+    /// Some streams were not as expected (each is named in <see cref="MultiStreamConflictException.Conflicts"/>); nothing was written.
+    /// </exception>
+    /// <exception cref="StreamTypeMismatchException">A stream was created with another stream type; nothing was written.</exception>
+    /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
+    /// <exception cref="EventSerializationException">An event cannot be serialized or stored as JSON; nothing was written.</exception>
+    /// <exception cref="EventTooLargeException">An event or one stream's events are over the configured limit.</exception>
+    /// <exception cref="ArgumentException">
+    /// No streams, a stream named twice, or anything <see cref="AppendAsync"/> refuses as an argument; nothing was sent.
+    /// </exception>
+    /// <exception cref="ProjectionFailedException">An inline projection failed; nothing was written.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before the append was sent; nothing was written.</exception>
+    Task<IReadOnlyList<AppendResult>> AppendToStreamsAsync(IReadOnlyList<StreamAppend> appends, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a stream forwards, from <paramref name="fromVersion"/> to <paramref name="toVersion"/> inclusive.</summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="fromVersion">The first version to read; defaults to 1.</param>

@@ -121,8 +121,12 @@ public sealed class DatabaseRoleTests : PostgresFixture
         await users.SaveAsync(user);
         user.Update(email: "ada@lovelace.org");
         await users.SaveAsync(user);
-        var other = StreamId.New();
-        await store.AppendAsync(other, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(other.Value, "Grace", "grace@example.com"))]);
+        var (other, third) = (StreamId.New(), StreamId.New());
+        await store.AppendToStreamsAsync(
+        [
+            new StreamAppend(other, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(other.Value, "Grace", "grace@example.com"))]),
+            new StreamAppend(third, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(third.Value, "Alan", "alan@example.com"))]),
+        ]);
 
         var loaded = await users.GetAsync(user.Id);
         var stream = await store.ReadStreamAsync(user.Id).ToListAsync();
@@ -138,10 +142,10 @@ public sealed class DatabaseRoleTests : PostgresFixture
         Assert.That(await Database.ScalarAsync<long>($"SELECT count(*) FROM {schema}.tb_snapshots WHERE stream_id = '{user.Id}'"), Is.EqualTo(1),
             "a snapshot at version 2, written with the append");
         Assert.That(stream, Has.Count.EqualTo(3));
-        Assert.That(log.Select(e => e.StreamId), Is.EqualTo(new[] { user.Id, user.Id, user.Id, other }));
+        Assert.That(log.Select(e => e.StreamId), Is.EqualTo(new[] { user.Id, user.Id, user.Id, other, third }));
         Assert.That(state!.Version, Is.EqualTo(new StreamVersion(3)));
         Assert.That(document, Is.EqualTo(new UserDocument("Ada Lovelace", "ada@lovelace.org", 3)));
-        Assert.That(await Database.ScalarAsync<string>($"SELECT string_agg(name, ',' ORDER BY name) FROM {schema}.role_rows"), Is.EqualTo("Ada,Grace"));
+        Assert.That(await Database.ScalarAsync<string>($"SELECT string_agg(name, ',' ORDER BY name) FROM {schema}.role_rows"), Is.EqualTo("Ada,Alan,Grace"));
         Assert.That(trail.Events, Has.Count.EqualTo(3));
         Assert.That(asCreated!.ToModel(), Is.EqualTo(new UserModel("Ada", "ada@example.com", true, false, 1)), "time travel");
 

@@ -13,6 +13,7 @@ internal sealed class SqlStatements
     {
         var s = StoreSchema.Quote(schema);
         Append = $"SELECT status, stream_version, global_positions, tx_id, created_at, stream_type FROM {s}.try_append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        AppendToStreams = $"SELECT status, stream_version, global_positions, tx_id, created_at, stream_type FROM {s}.try_append_to_streams($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         ReadStreamForwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version >= $2 AND event_version <= $3 ORDER BY event_version";
         ReadStreamBackwards = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version <= $2 ORDER BY event_version DESC LIMIT $3";
         ReadAll = $"SELECT {EventColumns} FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() AND (tx_id, global_position) > ($1, $2) ORDER BY tx_id, global_position LIMIT $3";
@@ -60,6 +61,9 @@ internal sealed class SqlStatements
     public string AuditTrailByAuthor { get; }
 
     public string Append { get; }
+
+    /// <summary><c>try_append_to_streams</c>: one row per stream, in the order given.</summary>
+    public string AppendToStreams { get; }
 
     public string ReadStreamForwards { get; }
 

@@ -5,6 +5,7 @@ internal static class TelemetryOperations
 {
     public const string Append = "append";
     public const string AppendWithSnapshot = "append_with_snapshot";
+    public const string AppendToStreams = "append_to_streams";
     public const string BulkImport = "bulk_import";
     public const string ReadStream = "read_stream";
     public const string ReadStreamBackwards = "read_stream_backwards";

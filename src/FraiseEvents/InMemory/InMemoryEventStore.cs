@@ -89,7 +89,14 @@ public sealed partial class InMemoryEventStore : IEventStore
         }
     }
 
-    private AppendResult AppendLocked(StreamId streamId, ExpectedVersion expected, SerializedEvent[] events, string? streamType)
+    private AppendResult AppendLocked(StreamId streamId, ExpectedVersion expected, SerializedEvent[] events, string? streamType) =>
+        CheckLocked(streamId, expected, events, streamType) ?? WriteLocked(streamId, events, streamType, ++_storage.LastTransactionId);
+
+    /// <summary>
+    /// Decides an append without writing: the result of a retry of stored events, null when the
+    /// events are to be written, or the exception that refuses them.
+    /// </summary>
+    private AppendResult? CheckLocked(StreamId streamId, ExpectedVersion expected, SerializedEvent[] events, string? streamType)
     {
         var exists = _storage.Streams.TryGetValue(streamId.Value, out var stream);
         if (exists && streamType is not null && stream!.StreamType is not null && stream.StreamType != streamType)
@@ -121,6 +128,12 @@ public sealed partial class InMemoryEventStore : IEventStore
             throw new IdempotencyConflictException(streamId, [.. events.Select(e => e.EventId)]);
         }
 
+        return null;
+    }
+
+    private AppendResult WriteLocked(StreamId streamId, SerializedEvent[] events, string? streamType, long transactionId)
+    {
+        _storage.Streams.TryGetValue(streamId.Value, out var stream);
         var now = TruncateToMicroseconds(_timeProvider.GetUtcNow());
         if (stream is null)
         {
@@ -135,7 +148,6 @@ public sealed partial class InMemoryEventStore : IEventStore
 
         stream.StreamType ??= streamType;
         stream.UpdatedAt = now;
-        var transactionId = ++_storage.LastTransactionId;
         var positions = new GlobalPosition[events.Length];
         for (var i = 0; i < events.Length; i++)
         {

@@ -184,6 +184,9 @@ public abstract partial class AggregateContract
                 : result;
         }
 
+        public Task<IReadOnlyList<AppendResult>> AppendToStreamsAsync(IReadOnlyList<StreamAppend> appends, CancellationToken cancellationToken = default) =>
+            inner.AppendToStreamsAsync(appends, cancellationToken);
+
         public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null,
             StreamVersion? toVersion = null, CancellationToken cancellationToken = default) =>
             inner.ReadStreamAsync(streamId, fromVersion, toVersion, cancellationToken);

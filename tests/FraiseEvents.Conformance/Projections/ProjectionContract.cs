@@ -97,6 +97,31 @@ public abstract class ProjectionContract
     }
 
     [Test]
+    public async Task An_append_to_several_streams_feeds_documents_once_and_a_refused_one_feeds_none()
+    {
+        var store = await StoreWithUsersAsync();
+        var (ada, grace, alan) = (StreamId.New(), StreamId.New(), StreamId.New());
+        StreamAppend[] call =
+        [
+            new StreamAppend(ada, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(ada.Value, "Ada", "ada@example.com"))]),
+            new StreamAppend(grace, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(grace.Value, "Grace", "grace@example.com"))]),
+        ];
+
+        await store.AppendToStreamsAsync(call);
+        await store.AppendToStreamsAsync(call); // a retry: applies nothing again
+        Assert.ThrowsAsync<MultiStreamConflictException>(() => store.AppendToStreamsAsync(
+        [
+            new StreamAppend(alan, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(alan.Value, "Alan", "alan@example.com"))]),
+            new StreamAppend(ada, ExpectedVersion.Exactly(7), [new NewEvent(new UserUpdated(ada.Value, Name: "Wrong"))]),
+        ]));
+
+        Assert.That((await Documents(store).LoadAsync<UserDocument>(ada))!.Name, Is.EqualTo("Ada"));
+        Assert.That((await Documents(store).LoadAsync<UserDocument>(grace))!.Name, Is.EqualTo("Grace"));
+        Assert.That(await Documents(store).LoadAsync<UserDocument>(alan), Is.Null);
+        Assert.That((await Documents(store).LoadAsync<DomainUsers>("example.com"))!.Users, Is.EqualTo(2), "fed by both streams, once each");
+    }
+
+    [Test]
     public async Task An_idempotent_retry_applies_nothing_twice()
     {
         var store = await StoreWithUsersAsync();

@@ -11,6 +11,9 @@ public sealed class CountingEventStore(PostgresEventStore inner) : IEventStore, 
 
     public void Reset() => Interlocked.Exchange(ref _eventsRead, 0);
 
+    public Task<IReadOnlyList<AppendResult>> AppendToStreamsAsync(IReadOnlyList<StreamAppend> appends, CancellationToken cancellationToken = default) =>
+        inner.AppendToStreamsAsync(appends, cancellationToken);
+
     public Task<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<NewEvent> events,
         AppendOptions? options = null, CancellationToken cancellationToken = default) =>
         inner.AppendAsync(streamId, expectedVersion, events, options, cancellationToken);

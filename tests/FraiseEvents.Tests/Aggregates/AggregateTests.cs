@@ -205,6 +205,9 @@ public sealed class AggregateTests
             AppendOptions? options = null, CancellationToken cancellationToken = default) =>
             inner.AppendAsync(streamId, expectedVersion, events, options, cancellationToken);
 
+        public Task<IReadOnlyList<AppendResult>> AppendToStreamsAsync(IReadOnlyList<StreamAppend> appends, CancellationToken cancellationToken = default) =>
+            inner.AppendToStreamsAsync(appends, cancellationToken);
+
         public IAsyncEnumerable<RecordedEvent> ReadStreamAsync(StreamId streamId, StreamVersion? fromVersion = null, StreamVersion? toVersion = null,
             CancellationToken cancellationToken = default) => inner.ReadStreamAsync(streamId, fromVersion, toVersion, cancellationToken);
 
