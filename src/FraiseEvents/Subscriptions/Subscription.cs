@@ -29,6 +29,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _startStop = new(1, 1);
     private Run? _run;
+    private int _disposed;
     private volatile SubscriptionStatus _status = new(SubscriptionState.Stopped, LogPosition.Start, LogPosition.Start, 0, null);
 
     /// <summary>Creates a stopped subscription.</summary>
@@ -149,11 +150,18 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops gracefully (see <see cref="StopAsync"/>).</summary>
+    /// <summary>Stops gracefully (see <see cref="StopAsync"/>). Safe to call more than once.</summary>
+    /// <remarks>
+    /// A container that registers the subscription both as itself and as a hosted service disposes
+    /// it twice. The semaphore is not disposed: it never allocates a wait handle, and a stop racing
+    /// a dispose must not fail.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        _startStop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
     }
 
     private void Publish(SubscriptionState state, LogPosition position, LogPosition checkpoint, long handled, SubscriptionFault? fault = null) =>
