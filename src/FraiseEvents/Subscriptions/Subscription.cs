@@ -109,6 +109,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
             _status = new SubscriptionStatus(SubscriptionState.CatchingUp, position, stored, 0, null);
             _logger.Started(Name, position);
+            _run?.Dispose(); // a run that ended by itself (faulted) and was never stopped
             var run = new Run();
             run.Loop = Task.Run(() => RunAsync(run, position, stored), CancellationToken.None);
             _run = run;
