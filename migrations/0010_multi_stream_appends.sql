@@ -19,7 +19,7 @@ SELECT f.name, f.writes
 FROM (VALUES ('fe_current_tx', false), ('fe_safe_tx', false), ('get_events', false), ('read_log', false),
              ('verify_store', false), ('get_snapshot', false), ('get_events_at', false), ('audit_trail', false),
              ('audit_trail_by_author', false), ('user_audit_trail', false), ('acknowledge_store_origin', false),
-             ('fe_ensure_document_projection', false), ('fe_ensure_sql_projection', false),
+             ('fe_ensure_document_projection', false), ('fe_ensure_sql_projection', false), ('read_log_filtered', false),
              ('try_append_events', true), ('append_events', true), ('append_event', true), ('fe_require_appended', true),
              ('create_snapshot', true), ('advance_checkpoint', true), ('try_append_to_streams', true)) AS f(name, writes)
 ON CONFLICT (function_name) DO NOTHING;

@@ -1,8 +1,11 @@
 using FraiseEvents.InMemory;
 using FraiseEvents.Projections;
+using FraiseEvents.Subscriptions;
 using FraiseEvents.Upcasting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FraiseEvents;
 
@@ -44,6 +47,41 @@ public sealed class EventStoreBuilder
     public EventStoreBuilder AddProjection<TProjection>() where TProjection : class, IProjection
     {
         Services.AddSingleton<IProjection, TProjection>();
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a <see cref="Subscription"/> that the generic host starts and stops (an
+    /// <see cref="IHostedService"/>), with a handler resolved from the container (a singleton, so it
+    /// can take dependencies). The subscription itself is a keyed singleton: ask for its status with
+    /// <c>services.GetRequiredKeyedService&lt;Subscription&gt;(name)</c>. The container's
+    /// <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> are used unless the options set others.
+    /// </summary>
+    /// <param name="name">The subscription's name, which is also its checkpoint's: 1 to 200 characters, once per container.</param>
+    /// <param name="configure">Start position, filters, checkpoint cadence, polling and retries.</param>
+    /// <exception cref="ArgumentException">The name is not valid or already used, or an option is out of range.</exception>
+    public EventStoreBuilder AddSubscription<THandler>(string name, Action<SubscriptionOptions>? configure = null)
+        where THandler : class, ISubscriptionHandler
+    {
+        ConsumerNames.Validate(name, nameof(name));
+        if (Services.Any(d => d.ServiceType == typeof(Subscription) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+        {
+            throw new ArgumentException($"A subscription named '{name}' is already registered; names are checkpoints and must be unique.", nameof(name));
+        }
+
+        var options = new SubscriptionOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        Services.TryAddSingleton<THandler>();
+        Services.AddKeyedSingleton(name, (services, _) =>
+        {
+            var resolved = options.Clone();
+            resolved.LoggerFactory ??= services.GetService<ILoggerFactory>();
+            resolved.TimeProvider ??= services.GetService<TimeProvider>();
+            var handler = services.GetRequiredService<THandler>();
+            return new Subscription(name, services.GetRequiredService<IEventStore>(), handler.HandleAsync, resolved);
+        });
+        Services.AddSingleton<IHostedService>(services => services.GetRequiredKeyedService<Subscription>(name));
         return this;
     }
 

@@ -9,7 +9,8 @@ public static class FraiseEventsServiceCollectionExtensions
     /// <summary>
     /// Adds an event store. Calling it again returns the same builder and adds the settings.
     /// Then choose the storage: <c>.UsePostgres(...)</c> or <c>.UseInMemory()</c>. The store is
-    /// registered as <see cref="IEventStore"/> and as <see cref="Projections.IDocumentReader"/>.
+    /// registered as <see cref="IEventStore"/>, as <see cref="Projections.IDocumentReader"/> and as
+    /// <see cref="ICheckpointStore"/>.
     /// </summary>
     /// <example><code>
     /// services.AddEventStore(o => o.Events.Register&lt;UserCreated&gt;()).UsePostgres(connectionString);
@@ -27,6 +28,8 @@ public static class FraiseEventsServiceCollectionExtensions
             services.TryAddSingleton(builder.BuildOptions);
             // The store's other faces, so that a class can ask for just what it uses.
             services.TryAddSingleton(static sp => (Projections.IDocumentReader)sp.GetRequiredService<IEventStore>());
+            services.TryAddSingleton(static sp => sp.GetRequiredService<IEventStore>() as ICheckpointStore ?? throw new InvalidOperationException(
+                "The registered IEventStore does not keep consumer checkpoints (ICheckpointStore); both FraiseEvents stores do."));
             services.TryAddSingleton<IEventStore>(_ => throw new InvalidOperationException(
                 "AddEventStore() was called but no storage was chosen. Call .UsePostgres(...) (package FraiseEvents.Postgres) or .UseInMemory() on the builder it returns."));
         }

@@ -1,3 +1,4 @@
+using FraiseEvents.Subscriptions;
 using FraiseEvents.Aggregates;
 using FraiseEvents.Auditing;
 using FraiseEvents.Conformance;
@@ -152,6 +153,46 @@ public sealed class DatabaseRoleTests : PostgresFixture
         // A consumer's checkpoint, through the function: the table itself is not writable (above).
         Assert.That(await ScalarAsync<bool>(App, $"SELECT {schema}.advance_checkpoint('billing', 0, 0, {log[^1].LogPosition.TransactionId}, {log[^1].GlobalPosition.Value})"),
             Is.True);
+    }
+
+    [Test]
+    [NonParallelizable] // reads the global log, which open transactions of parallel tests would hold back
+    public async Task The_application_role_runs_a_filtered_subscription_and_the_reader_role_reads_its_checkpoint()
+    {
+        var schema = await NewOwnedSchemaAsync();
+        var store = await AppStoreAsync(schema);
+        var wanted = StreamId.New();
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, [new NewEvent(new MeasurementTaken(1))]);
+        await store.AppendAsync(wanted, ExpectedVersion.NoStream, [new NewEvent(TestEvents.Created())]);
+        var delivered = new List<StreamId>();
+        var options = new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(10) };
+        options.EventTypes.Add("USER_CREATED");
+        await using var subscription = new Subscription("role-mailer", store, (e, _) =>
+        {
+            lock (delivered)
+            {
+                delivered.Add(e.StreamId);
+            }
+
+            return ValueTask.CompletedTask;
+        }, options);
+
+        await subscription.StartAsync();
+        for (var waited = 0; waited < 9000 && subscription.Status.State != SubscriptionState.Live; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        await subscription.StopAsync();
+        var reader = RoleStore(Reader, schema);
+
+        Assert.That(subscription.Status.Fault, Is.Null);
+        Assert.That(delivered, Is.EqualTo(new[] { wanted }), "read_log_filtered is granted to the application's role");
+        Assert.That(await reader.ReadCheckpointAsync("role-mailer"), Is.EqualTo(subscription.Status.Checkpoint));
+        Assert.That(subscription.Status.Checkpoint, Is.Not.EqualTo(LogPosition.Start));
+        var refused = Assert.ThrowsAsync<EventStoreConfigurationException>(() =>
+            reader.CompareAndSetCheckpointAsync("role-mailer", subscription.Status.Checkpoint, LogPosition.Start));
+        Assert.That(refused!.Message, Does.Contain("fe_grant_application_role"));
     }
 
     [Test]

@@ -33,6 +33,32 @@ public sealed class SqlFunctionTests : PostgresFixture
     }
 
     [Test]
+    public async Task read_log_filtered_without_filters_reads_what_read_log_reads_and_with_them_returns_the_last_row_read_as_a_marker()
+    {
+        var store = await NewStoreAsync();
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(3), new AppendOptions { StreamType = "user" });
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, [new NewEvent(new MeasurementTaken(1))]);
+        var s = store.Schema;
+        for (var waited = 0; waited < 9000 && await Database.ScalarAsync<long>($"SELECT count(*) FROM {s}.read_log(0, 0, 100)") < 4; waited++)
+        {
+            await Task.Delay(10); // other fixtures' open transactions can hold the log back
+        }
+
+        var plain = await Database.ScalarAsync<string>($"SELECT string_agg(global_position::text, ',' ORDER BY tx_id, global_position) FROM {s}.read_log(0, 0, 100)");
+        var unfiltered = await Database.ScalarAsync<string>(
+            $"SELECT string_agg(global_position::text || ':' || matched || ':' || rows_read, ',' ORDER BY tx_id, global_position) FROM {s}.read_log_filtered(0, 0, 100)");
+        var users = await Database.ScalarAsync<string>(
+            $"SELECT string_agg(global_position::text || ':' || matched || ':' || (id IS NULL), ',' ORDER BY tx_id, global_position) FROM {s}.read_log_filtered(0, 0, 100, p_stream_types => ARRAY['user'])");
+        var firstTwo = await Database.ScalarAsync<string>(
+            $"SELECT string_agg(global_position::text || ':' || rows_read, ',') FROM {s}.read_log_filtered(0, 0, 2, ARRAY['USER_CREATED'])");
+
+        Assert.That(plain, Is.EqualTo("1,2,3,4"));
+        Assert.That(unfiltered, Is.EqualTo("1:true:4,2:true:4,3:true:4,4:true:4"), "the same rows, all matching");
+        Assert.That(users, Is.EqualTo("1:true:false,2:true:false,3:true:false,4:false:true"), "the last row read, unmatched, as a bare marker");
+        Assert.That(firstTwo, Is.EqualTo("1:2,2:2"), "a full page counts the rows read");
+    }
+
+    [Test]
     public async Task Documented_get_events_calls_work_positionally_and_by_name()
     {
         var store = await NewStoreAsync();

@@ -38,7 +38,19 @@ internal sealed class SqlStatements
         ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
         AuditTrail = $"SELECT {EventColumns} FROM {s}.audit_trail($1, $2, $3, $4, $5, $6)";
         AuditTrailByAuthor = $"SELECT {EventColumns} FROM {s}.audit_trail_by_author($1, $2, $3, $4, $5, $6, $7)";
+        ReadLogFiltered = $"SELECT {EventColumns}, matched, rows_read FROM {s}.read_log_filtered($1, $2, $3, $4, $5)";
+        ReadLogEnd = $"SELECT tx_id, global_position FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() ORDER BY tx_id DESC, global_position DESC LIMIT 1";
+        ReadCheckpoint = $"SELECT tx_id, global_position FROM {s}.tb_checkpoints WHERE consumer_name = $1 AND log_id = 0";
+        AdvanceCheckpoint = $"SELECT {s}.advance_checkpoint($1, $2, $3, $4, $5)";
     }
+
+    public string ReadLogFiltered { get; }
+
+    public string ReadLogEnd { get; }
+
+    public string ReadCheckpoint { get; }
+
+    public string AdvanceCheckpoint { get; }
 
     public string ReadSnapshot { get; }
 

@@ -306,6 +306,9 @@ public sealed partial class InMemoryEventStore : IEventStore
 
         public Dictionary<Guid, SortedList<long, Snapshots.StoredSnapshot>> Snapshots { get; } = [];
 
+        /// <summary>Consumers' checkpoints, by consumer name (see InMemoryEventStore.Checkpoints.cs).</summary>
+        public Dictionary<string, LogPosition> Checkpoints { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Document projections' documents: by projection name, then key.</summary>
         public Dictionary<string, Dictionary<string, StoredDocument>> Documents { get; } = [];
 
