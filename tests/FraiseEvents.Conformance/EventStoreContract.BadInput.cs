@@ -217,8 +217,13 @@ public abstract partial class EventStoreContract
     public async Task A_stream_type_longer_than_the_column_is_refused()
     {
         var store = await CreateStoreAsync();
+        var streamId = StreamId.New();
 
-        Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(StreamId.New(), ExpectedVersion.Any, TestEvents.Batch(1),
+        Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(streamId, ExpectedVersion.Any, TestEvents.Batch(1),
             new AppendOptions { StreamType = new string('t', 101) }));
+
+        // Refused in C# before any SQL; on PostgreSQL the column refuses it too, and then the
+        // stream's row must not stay behind.
+        Assert.That(await store.GetStreamStateAsync(streamId), Is.Null);
     }
 }

@@ -44,6 +44,10 @@ public sealed class OverlappingTransactionTimeTests : PostgresFixture
         Assert.That(events.Select(e => (e.Data as UserUpdated)?.Name), Is.EqualTo(new[] { null, "Late", "Early" }));
         Assert.That(events[2].CreatedAt, Is.GreaterThanOrEqualTo(events[1].CreatedAt), "created_at never decreases within a stream");
         Assert.That(events[2].CreatedAt, Is.GreaterThan(earlyStart), "the time is taken after the lock, not at transaction start");
+        // Strictly later than the late append's event, which committed before the early append got
+        // the lock: a transaction-start time raised to the previous event's (greatest(now(), last))
+        // would pass the two checks above with an equal time.
+        Assert.That(events[2].CreatedAt, Is.GreaterThan(events[1].CreatedAt), "the time is read after the lock");
         foreach (var recorded in events)
         {
             var asOf = await store.ReadStreamAsOfAsync(streamId, recorded.CreatedAt).ToListAsync();
@@ -51,6 +55,31 @@ public sealed class OverlappingTransactionTimeTests : PostgresFixture
                 "state at any event's time is a prefix of the stream");
             Assert.That(asOf.Select(e => e.Version), Does.Contain(recorded.Version));
         }
+    }
+
+    [Test]
+    public async Task A_clock_that_stepped_back_never_makes_created_at_decrease_within_a_stream()
+    {
+        var store = await NewStoreAsync();
+        var s = $"\"{store.Schema}\"";
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, new UserCreated(streamId.Value, "Ada", "ada@example.com"));
+        // As if the last append ran while the server's clock was an hour ahead, and the clock then
+        // stepped back (an NTP correction): its event and the stream's row carry the later time.
+        await Database.ExecuteAsync(
+            $$"""
+            WITH ahead AS (
+                INSERT INTO {{s}}.tb_events (id, stream_id, event_type, event_version, event_data, created_at, tx_id)
+                VALUES (gen_random_uuid(), '{{streamId}}', 'USER_UPDATED', 2, '{"user_id": "{{streamId}}", "name": "Ahead"}',
+                        clock_timestamp() + interval '1 hour', {{s}}.fe_current_tx())
+                RETURNING created_at)
+            UPDATE {{s}}.tb_streams SET version = 2, updated_at = (SELECT created_at FROM ahead) WHERE stream_id = '{{streamId}}'
+            """);
+
+        await store.AppendAsync(streamId, ExpectedVersion.Exactly(2), new UserUpdated(streamId.Value, Name: "After the step"));
+
+        var events = await store.ReadStreamAsync(streamId).ToListAsync();
+        Assert.That(events[2].CreatedAt, Is.GreaterThanOrEqualTo(events[1].CreatedAt), "created_at never decreases within a stream");
     }
 
     private static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, StreamId streamId,

@@ -171,6 +171,25 @@ public abstract partial class AggregateContract
     }
 
     [Test]
+    public async Task An_inline_snapshot_is_never_written_for_an_append_refused_for_reusing_an_event_id()
+    {
+        // The refused append's last event id and version both match a stored event: a snapshot write
+        // that only looked for that event (not for this transaction having stored it) would store
+        // a state the stream never had.
+        var store = await CreateStoreAsync();
+        var snapshots = (ISnapshotStore)store;
+        var streamId = StreamId.New();
+        var stored = new NewEvent(new UserCreated(streamId.Value, "Ada", "ada@example.com"));
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, [stored]);
+        var impostor = new NewEvent(new UserCreated(streamId.Value, "Eve", "eve@example.com")) { EventId = stored.EventId };
+
+        Assert.ThrowsAsync<IdempotencyConflictException>(() => snapshots.AppendWithSnapshotAsync(streamId, ExpectedVersion.NoStream, [impostor],
+            new SnapshotWrite(1, 1, """{"name": "Eve", "email": "eve@example.com", "is_created": true, "is_deleted": false}"""u8.ToArray())));
+
+        Assert.That(await snapshots.ReadSnapshotAsync(streamId, 1), Is.Null);
+    }
+
+    [Test]
     public async Task After_commit_snapshots_are_written_once_the_events_are_stored()
     {
         var store = await CreateStoreAsync();
