@@ -59,6 +59,10 @@ internal static partial class LogMessages
         Message = "The FraiseEvents schema {Schema} is missing or incomplete (SQLSTATE {SqlState}): apply the migrations.")]
     public static partial void SchemaMissing(this ILogger logger, string schema, string? sqlState);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug,
+        Message = "{Appends} appends to schema {Schema} sent together failed as a whole (SQLSTATE {SqlState}); each is sent again on its own.")]
+    public static partial void AppendBatchFailed(this ILogger logger, string schema, int appends, string sqlState);
+
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug,
         Message = "An append to schema {Schema} is recomputed (attempt {Attempt} of {MaxAttempts}): another transaction changed the projection documents it writes.")]
     public static partial void ProjectionDocumentsChanged(this ILogger logger, string schema, int attempt, int maxAttempts);

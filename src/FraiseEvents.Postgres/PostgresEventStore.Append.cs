@@ -42,27 +42,104 @@ public sealed partial class PostgresEventStore
 
         var serialized = _serializer.SerializeAppend(streamId, expectedVersion, events, options);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var append = new PendingAppend(streamId, expectedVersion, serialized, options?.StreamType);
+        var outcome = _batcher is null
+            ? await SendAloneAsync(append, cancellationToken).ConfigureAwait(false)
+            : await _batcher.SendAsync(append, cancellationToken).ConfigureAwait(false);
+        return ResultOf(outcome, streamId, expectedVersion, serialized, options);
+    }
 
+    /// <summary>One append, in its own round trip and transaction; failures come out mapped to the library's exceptions.</summary>
+    private async Task<AppendOutcome> SendAloneAsync(PendingAppend append, CancellationToken cancellationToken)
+    {
         var sent = false;
         try
         {
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionDisposal = connection.ConfigureAwait(false);
             using var command = new NpgsqlCommand(_sql.Append, connection);
-            AddAppendParameters(command.Parameters, streamId, expectedVersion, serialized, options?.StreamType);
+            AddAppendParameters(command.Parameters, append.StreamId, append.ExpectedVersion, append.Events, append.StreamType);
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
 
             sent = true;
             var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
             await using var readerDisposal = reader.ConfigureAwait(false);
             await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            return ResultOf(AppendOutcome.Read(reader), streamId, expectedVersion, serialized, options);
+            return AppendOutcome.Read(reader);
         }
-        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, streamId, expectedVersion, EventIds(serialized), sent, _role) is { } mapped)
+        catch (Exception ex) when (PostgresErrorMapper.MapAppendFailure(ex, Schema, append.StreamId, append.ExpectedVersion, EventIds(append.Events), sent, _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }
     }
+
+    /// <summary>
+    /// Appends sent together by the <see cref="AppendBatcher"/>: one batch of <c>try_append_events</c>
+    /// calls, one round trip, one implicit transaction. Each call reports its own outcome; a refused
+    /// one wrote nothing, so the others commit.
+    /// </summary>
+    private async Task<AppendBatcher.BatchResult> SendTogetherAsync(PendingAppend[] appends)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return AppendBatcher.BatchResult.SendEachAlone; // nothing was sent: each append tries on its own and reports its own failure
+        }
+
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        try
+        {
+            using var batch = new NpgsqlBatch(connection);
+            foreach (var append in appends)
+            {
+                var command = new NpgsqlBatchCommand(_sql.Append);
+                AddAppendParameters(command.Parameters, append.StreamId, append.ExpectedVersion, append.Events, append.StreamType);
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.PrepareAsync().ConfigureAwait(false);
+            var outcomes = new AppendOutcome[appends.Length];
+            var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                for (var i = 0; i < outcomes.Length; i++)
+                {
+                    if (i > 0)
+                    {
+                        await reader.NextResultAsync().ConfigureAwait(false);
+                    }
+
+                    await reader.ReadAsync().ConfigureAwait(false);
+                    outcomes[i] = AppendOutcome.Read(reader);
+                }
+
+                // The implicit transaction commits once every result has been read.
+                while (await reader.NextResultAsync().ConfigureAwait(false))
+                {
+                }
+            }
+
+            return new AppendBatcher.BatchResult(outcomes, null);
+        }
+        catch (PostgresException ex) when (!PostgresErrorMapper.IsConnectionLoss(ex))
+        {
+            // One append's error (or a deadlock) rolled back the whole batch: each tries again alone.
+            _logger.AppendBatchFailed(Schema, appends.Length, ex.SqlState);
+            return AppendBatcher.BatchResult.SendEachAlone;
+        }
+        catch (Exception ex)
+        {
+            return new AppendBatcher.BatchResult(null, ex);
+        }
+    }
+
+    private Exception MapFailureAfterSending(PendingAppend append, Exception failure) =>
+        _logger.Logged(Schema, PostgresErrorMapper.MapAppendFailure(failure, Schema, append.StreamId, append.ExpectedVersion,
+            EventIds(append.Events), sent: true, _role) ?? failure);
 
     private static Guid[] EventIds(SerializedEvent[] events) => [.. events.Select(e => e.EventId)];
 
@@ -94,7 +171,7 @@ public sealed partial class PostgresEventStore
     }
 
     /// <summary>The row <c>try_append_events</c> returns.</summary>
-    private readonly record struct AppendOutcome(int Status, StreamVersion? StreamVersion, long[]? GlobalPositions, long TransactionId,
+    internal readonly record struct AppendOutcome(int Status, StreamVersion? StreamVersion, long[]? GlobalPositions, long TransactionId,
         DateTimeOffset CreatedAt, string? StreamType)
     {
         public static AppendOutcome Read(NpgsqlDataReader reader)

@@ -23,6 +23,9 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly StoreTelemetry _telemetry;
 
+    /// <summary>Sends concurrent plain appends together (<see cref="PostgresEventStoreOptions.BatchConcurrentAppends"/>); null when off.</summary>
+    private readonly AppendBatcher? _batcher;
+
     /// <summary>The role the connection string logs in as, named in the fix of a missing privilege; null when it is left to Npgsql's defaults.</summary>
     private readonly string? _role;
 
@@ -51,7 +54,16 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
         _telemetry = CreateTelemetry(dataSource, _options);
         Migrations = new PostgresMigrations(dataSource, _options.Schema, _telemetry);
+        _batcher = _options.BatchConcurrentAppends
+            ? new AppendBatcher(SendAloneAsync, SendTogetherAsync, MapFailureAfterSending, MaxAppendsSentTogether, options.MaxAppendSizeBytes)
+            : null;
     }
+
+    /// <summary>The batcher, for tests and benchmarks that watch the batches it forms; null when batching is off.</summary>
+    internal AppendBatcher? Batcher => _batcher;
+
+    /// <summary>At most this many appends share a round trip; more wait for the next.</summary>
+    private const int MaxAppendsSentTogether = 64;
 
     /// <summary>Creates a store with its own connection pool, disposed with the store.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>

@@ -45,6 +45,16 @@ public sealed class PostgresEventStoreOptions
     /// </summary>
     public bool RecordStreamIdsInTelemetry { get; set; }
 
+    /// <summary>
+    /// Natural write batching (default true): concurrent <see cref="PostgresEventStore.AppendAsync"/>
+    /// calls of this store that arrive while another append is in flight are sent together when it
+    /// returns, in one round trip and one transaction, each with its own outcome. An append that
+    /// finds none in flight is sent at once, so a single writer's latency does not change. Appends
+    /// that carry side writes (inline projections, snapshots) are always sent on their own. Set
+    /// false to give every append its own round trip and transaction. See docs/performance.md.
+    /// </summary>
+    public bool BatchConcurrentAppends { get; set; } = true;
+
     /// <summary>Checks every setting; the message names the one that is wrong.</summary>
     public void Validate() => _ = StoreSchema.Quote(Schema);
 }

@@ -78,7 +78,7 @@ internal static class PostgresErrorMapper
     /// Class 08 (connection exception) and 57 (operator intervention: the backend was terminated,
     /// the server is shutting down) mean the session is gone, not that the request was wrong.
     /// </summary>
-    private static bool IsConnectionLoss(PostgresException postgres) =>
+    internal static bool IsConnectionLoss(PostgresException postgres) =>
         postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57", StringComparison.Ordinal);
 
     private static Exception? MapCommon(PostgresException postgres, string schema, string? role) => postgres.SqlState switch

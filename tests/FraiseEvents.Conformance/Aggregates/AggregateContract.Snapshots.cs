@@ -183,7 +183,8 @@ public abstract partial class AggregateContract
         await store.AppendAsync(streamId, ExpectedVersion.NoStream, [stored]);
         var impostor = new NewEvent(new UserCreated(streamId.Value, "Eve", "eve@example.com")) { EventId = stored.EventId };
 
-        Assert.ThrowsAsync<IdempotencyConflictException>(() => snapshots.AppendWithSnapshotAsync(streamId, ExpectedVersion.NoStream, [impostor],
+        // Any, not NoStream: with an expected version that does not match, the refusal is a wrong version (0007).
+        Assert.ThrowsAsync<IdempotencyConflictException>(() => snapshots.AppendWithSnapshotAsync(streamId, ExpectedVersion.Any, [impostor],
             new SnapshotWrite(1, 1, """{"name": "Eve", "email": "eve@example.com", "is_created": true, "is_deleted": false}"""u8.ToArray())));
 
         Assert.That(await snapshots.ReadSnapshotAsync(streamId, 1), Is.Null);
