@@ -35,8 +35,7 @@ public sealed partial class PostgresEventStore : ISnapshotStore
                 return null;
             }
 
-            return new StoredSnapshot(streamId, new StreamVersion(reader.GetInt32(0)), reader.GetInt32(2), reader.GetFieldValue<byte[]>(1),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4));
+            return ReadStoredSnapshot(streamId, reader);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading a snapshot of stream {streamId}", _role) is { } mapped)
         {
@@ -96,6 +95,11 @@ public sealed partial class PostgresEventStore : ISnapshotStore
         parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.SchemaVersion });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = snapshot.Keep });
     }
+
+    /// <summary>A row of <see cref="SqlStatements.ReadSnapshot"/>.</summary>
+    private static StoredSnapshot ReadStoredSnapshot(StreamId streamId, NpgsqlDataReader reader) =>
+        new(streamId, new StreamVersion(reader.GetInt32(0)), reader.GetInt32(2), reader.GetFieldValue<byte[]>(1),
+            reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4));
 
     private static NpgsqlParameter Nullable(NpgsqlDbType type, object? value) =>
         new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };

@@ -110,14 +110,18 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
                 return null;
             }
 
-            return new StreamState(streamId, new StreamVersion(reader.GetInt32(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
+            return ReadStreamState(streamId, reader);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, $"reading the state of stream {streamId}", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
         }
     }
+
+    /// <summary>A row of <see cref="SqlStatements.StreamState"/>.</summary>
+    private static StreamState ReadStreamState(StreamId streamId, NpgsqlDataReader reader) =>
+        new(streamId, new StreamVersion(reader.GetInt32(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
 
     /// <summary>Disposes the connection pool when the store created it, and the store's meter when it is not the application's.</summary>
     public ValueTask DisposeAsync()

@@ -35,6 +35,8 @@ internal sealed class SqlStatements
         EnsureSqlProjection = $"SELECT {s}.fe_ensure_sql_projection($1)";
         // SQL projections' own statements find the store's functions and tables first, as psql users who SET search_path do.
         UseStoreSearchPath = "SELECT set_config('search_path', $1, true)";
+        // With ReadSnapshot and StreamState in one batch: the events after the snapshot get_snapshot finds ($2 NULL: none), up to $3.
+        ReadStreamAfterSnapshot = $"SELECT {EventColumns} FROM {s}.tb_events WHERE stream_id = $1 AND event_version > coalesce((SELECT snapshot_version FROM {s}.get_snapshot($1, $2, $3, NULL) WHERE $2 IS NOT NULL), 0) AND event_version <= coalesce($3, 2147483647) ORDER BY event_version";
         ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
         AuditTrail = $"SELECT {EventColumns} FROM {s}.audit_trail($1, $2, $3, $4, $5, $6)";
         AuditTrailByAuthor = $"SELECT {EventColumns} FROM {s}.audit_trail_by_author($1, $2, $3, $4, $5, $6, $7)";
@@ -65,6 +67,8 @@ internal sealed class SqlStatements
     public string EnsureSqlProjection { get; }
 
     public string UseStoreSearchPath { get; }
+
+    public string ReadStreamAfterSnapshot { get; }
 
     public string ReadStreamAsOf { get; }
 

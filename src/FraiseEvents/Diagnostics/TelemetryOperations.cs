@@ -13,6 +13,7 @@ internal static class TelemetryOperations
     public const string ReadStreams = "read_streams";
     public const string ReadAll = "read_all";
     public const string ReadSnapshot = "read_snapshot";
+    public const string ReadStreamWithSnapshot = "read_stream_with_snapshot";
     public const string WriteSnapshot = "write_snapshot";
     public const string Migrate = "migrate";
     public const string LoadAggregate = "load_aggregate";

@@ -1,3 +1,4 @@
+using FraiseEvents.Serialization;
 using FraiseEvents.Snapshots;
 
 namespace FraiseEvents.InMemory;
@@ -5,31 +6,68 @@ namespace FraiseEvents.InMemory;
 public sealed partial class InMemoryEventStore : ISnapshotStore
 {
     /// <inheritdoc />
+    public async Task<StreamWithSnapshot?> ReadStreamWithSnapshotAsync(StreamId streamId, int? schemaVersion, StreamVersion? maxVersion = null,
+        CancellationToken cancellationToken = default)
+    {
+        // Under the store's lock, as the PostgreSQL store reads all three in one round trip.
+        StreamState? state;
+        StoredSnapshot? snapshot;
+        StoredEvent[] stored;
+        lock (_storage.Lock)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_storage.Streams.TryGetValue(streamId.Value, out var stream))
+            {
+                return null;
+            }
+
+            state = new StreamState(streamId, new StreamVersion(stream.Events.Count), stream.StreamType, stream.CreatedAt, stream.UpdatedAt);
+            snapshot = schemaVersion is { } version ? FindSnapshotLocked(streamId, version, maxVersion, asOf: null) : null;
+            var from = (int)(snapshot?.Version.Value ?? 0);
+            var to = (int)Math.Min(maxVersion?.Value ?? long.MaxValue, stream.Events.Count);
+            stored = from < to ? [.. stream.Events.GetRange(from, to - from)] : [];
+        }
+
+        var events = new List<RecordedEvent>(stored.Length);
+        await foreach (var recorded in DeserializeAsync(stored, neverSkip: false, cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(recorded);
+        }
+
+        return new StreamWithSnapshot(state, snapshot, events);
+    }
+
+    /// <inheritdoc />
     public Task<StoredSnapshot?> ReadSnapshotAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion = null,
         DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_storage.Lock)
         {
-            if (!_storage.Snapshots.TryGetValue(streamId.Value, out var snapshots) || !_storage.Streams.TryGetValue(streamId.Value, out var stream))
-            {
-                return Task.FromResult<StoredSnapshot?>(null);
-            }
-
-            for (var i = snapshots.Count - 1; i >= 0; i--)
-            {
-                var snapshot = snapshots.Values[i];
-                if (snapshot.SchemaVersion == schemaVersion
-                    && snapshot.Version.Value <= stream.Events.Count
-                    && (maxVersion is null || snapshot.Version <= maxVersion.Value)
-                    && (asOf is null || snapshot.VersionCreatedAt <= asOf.Value))
-                {
-                    return Task.FromResult<StoredSnapshot?>(snapshot);
-                }
-            }
-
-            return Task.FromResult<StoredSnapshot?>(null);
+            return Task.FromResult(FindSnapshotLocked(streamId, schemaVersion, maxVersion, asOf));
         }
+    }
+
+    private StoredSnapshot? FindSnapshotLocked(StreamId streamId, int schemaVersion, StreamVersion? maxVersion, DateTimeOffset? asOf)
+    {
+        if (!_storage.Snapshots.TryGetValue(streamId.Value, out var snapshots) || !_storage.Streams.TryGetValue(streamId.Value, out var stream))
+        {
+            return null;
+        }
+
+        for (var i = snapshots.Count - 1; i >= 0; i--)
+        {
+            var snapshot = snapshots.Values[i];
+            if (snapshot.SchemaVersion == schemaVersion
+                && snapshot.Version.Value <= stream.Events.Count
+                && (maxVersion is null || snapshot.Version <= maxVersion.Value)
+                && (asOf is null || snapshot.VersionCreatedAt <= asOf.Value))
+            {
+                return snapshot;
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

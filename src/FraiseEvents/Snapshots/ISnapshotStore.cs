@@ -15,6 +15,17 @@ public interface ISnapshotStore
         DateTimeOffset? asOf = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reads what rebuilding a stream's state needs: its state, its newest snapshot written with
+    /// <paramref name="schemaVersion"/> at or below <paramref name="maxVersion"/> (none looked up
+    /// when <paramref name="schemaVersion"/> is null), and its events after that snapshot up to
+    /// <paramref name="maxVersion"/>. The PostgreSQL store reads all three in one round trip; this
+    /// is how <see cref="Aggregates.AggregateRepository{TAggregate}"/> loads an aggregate.
+    /// </summary>
+    /// <returns>Null when the stream does not exist.</returns>
+    Task<StreamWithSnapshot?> ReadStreamWithSnapshotAsync(StreamId streamId, int? schemaVersion, StreamVersion? maxVersion = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Writes a snapshot of a version the stream already has, and keeps only the newest
     /// <see cref="SnapshotWrite.Keep"/> snapshots of the stream.
     /// </summary>

@@ -143,8 +143,8 @@ public sealed class TracingTests : PostgresFixture
             Assert.That(save.Kind, Is.EqualTo(ActivityKind.Internal));
             Assert.That(save.GetTagItem("fraiseevents.aggregate.type"), Is.EqualTo(nameof(UserAggregate)));
             Assert.That(ours.Where(s => s.ParentSpanId == save.SpanId).Select(s => s.OperationName), Is.EqualTo(new[] { "append_with_snapshot" }));
-            Assert.That(ours.Where(s => s.ParentSpanId == load.SpanId).Select(s => s.OperationName), Is.EqualTo(new[] { "read_snapshot" }),
-                "the snapshot is at the stream's version, so no events are read");
+            Assert.That(ours.Where(s => s.ParentSpanId == load.SpanId).Select(s => s.OperationName), Is.EqualTo(new[] { "read_stream_with_snapshot" }),
+                "the state, the snapshot and the events after it in one read");
         });
     }
 

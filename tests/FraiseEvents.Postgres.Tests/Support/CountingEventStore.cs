@@ -36,6 +36,14 @@ public sealed class CountingEventStore(PostgresEventStore inner) : IEventStore, 
     public Task<StoredSnapshot?> ReadSnapshotAsync(StreamId streamId, int schemaVersion, StreamVersion? maxVersion = null, DateTimeOffset? asOf = null,
         CancellationToken cancellationToken = default) => inner.ReadSnapshotAsync(streamId, schemaVersion, maxVersion, asOf, cancellationToken);
 
+    public async Task<StreamWithSnapshot?> ReadStreamWithSnapshotAsync(StreamId streamId, int? schemaVersion, StreamVersion? maxVersion = null,
+        CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadStreamWithSnapshotAsync(streamId, schemaVersion, maxVersion, cancellationToken);
+        Interlocked.Add(ref _eventsRead, read?.Events.Count ?? 0);
+        return read;
+    }
+
     public Task WriteSnapshotAsync(StreamId streamId, SnapshotWrite snapshot, CancellationToken cancellationToken = default) =>
         inner.WriteSnapshotAsync(streamId, snapshot, cancellationToken);
 
