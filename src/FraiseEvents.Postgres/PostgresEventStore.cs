@@ -55,7 +55,8 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _telemetry = CreateTelemetry(dataSource, _options);
         Migrations = new PostgresMigrations(dataSource, _options.Schema, _telemetry);
         _batcher = _options.BatchConcurrentAppends
-            ? new AppendBatcher(SendAloneAsync, SendTogetherAsync, MapFailureAfterSending, MaxAppendsSentTogether, options.MaxAppendSizeBytes)
+            ? new AppendBatcher(SendAloneAsync, SendTogetherAsync, MapFailureAfterSending,
+                _telemetry.AppendBatchSent, MaxAppendsSentTogether, options.MaxAppendSizeBytes)
             : null;
     }
 

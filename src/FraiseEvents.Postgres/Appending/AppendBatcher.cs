@@ -21,6 +21,7 @@ internal sealed class AppendBatcher
     private readonly Func<PendingAppend, CancellationToken, Task<PostgresEventStore.AppendOutcome>> _sendAlone;
     private readonly Func<PendingAppend[], Task<BatchResult>> _sendTogether;
     private readonly Func<PendingAppend, Exception, Exception> _mapFailureAfterSending;
+    private readonly Action<int> _recordBatch;
     private readonly int _maxAppends;
     private readonly long _maxBytes;
     private readonly Lock _lock = new();
@@ -28,8 +29,9 @@ internal sealed class AppendBatcher
     private bool _inFlight;
 
     public AppendBatcher(Func<PendingAppend, CancellationToken, Task<PostgresEventStore.AppendOutcome>> sendAlone,
-        Func<PendingAppend[], Task<BatchResult>> sendTogether, Func<PendingAppend, Exception, Exception> mapFailureAfterSending, int maxAppends, long maxBytes)
+        Func<PendingAppend[], Task<BatchResult>> sendTogether, Func<PendingAppend, Exception, Exception> mapFailureAfterSending, Action<int> recordBatch, int maxAppends, long maxBytes)
     {
+        _recordBatch = recordBatch;
         _maxBytes = maxBytes;
         _sendAlone = sendAlone;
         _sendTogether = sendTogether;
@@ -77,7 +79,7 @@ internal sealed class AppendBatcher
 
         try
         {
-            BatchSent?.Invoke(1);
+            Sent(1);
             return await _sendAlone(append, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -134,7 +136,7 @@ internal sealed class AppendBatcher
 
     private async Task SendBatchAsync(List<Waiting> batch)
     {
-        BatchSent?.Invoke(batch.Count);
+        Sent(batch.Count);
         if (batch.Count == 1)
         {
             await SendAloneAsync(batch[0]).ConfigureAwait(false);
@@ -181,6 +183,12 @@ internal sealed class AppendBatcher
         {
             waiting.Completion.TrySetException(ex);
         }
+    }
+
+    private void Sent(int appends)
+    {
+        _recordBatch(appends);
+        BatchSent?.Invoke(appends);
     }
 
     private sealed class Waiting(PendingAppend append)

@@ -35,6 +35,9 @@ internal sealed class FraiseEventsMetrics : IDisposable
             "Appends refused because of a concurrent writer, a reused event id or another stream type; error.type says which.");
         IdempotentRetries = _meter.CreateCounter<long>("fraiseevents.append.idempotent_retries", "{append}",
             "Appends whose events were already stored: retries after a lost reply, answered without writing twice.");
+        AppendBatchSize = _meter.CreateHistogram<int>("fraiseevents.append.batch.size", "{append}",
+            "Appends sent in one round trip and transaction by natural write batching (1: an append that found none in flight and went alone).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         ReadDuration = _meter.CreateHistogram("fraiseevents.read.duration", "s",
             "How long reads took: a stream or the global log until the last event was read, or a snapshot.", advice: DurationAdvice);
         SnapshotHits = _meter.CreateCounter<long>("fraiseevents.snapshot.hits", "{load}",
@@ -52,6 +55,8 @@ internal sealed class FraiseEventsMetrics : IDisposable
     public Counter<long> Conflicts { get; }
 
     public Counter<long> IdempotentRetries { get; }
+
+    public Histogram<int> AppendBatchSize { get; }
 
     public Histogram<double> ReadDuration { get; }
 

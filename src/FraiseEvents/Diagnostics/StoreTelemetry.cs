@@ -154,6 +154,15 @@ internal sealed class StoreTelemetry : IDisposable
         metrics.ReadDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, tags);
     }
 
+    /// <summary>Records how many appends natural write batching sent in one round trip.</summary>
+    public void AppendBatchSent(int appends)
+    {
+        if (Metrics?.AppendBatchSize is { Enabled: true } histogram)
+        {
+            histogram.Record(appends, new TagList(_metricTags));
+        }
+    }
+
     /// <summary>Counts an aggregate load that could start from a snapshot (a hit) or had to read the whole stream (a miss).</summary>
     public void SnapshotLookedUp(bool hit, string aggregateType)
     {

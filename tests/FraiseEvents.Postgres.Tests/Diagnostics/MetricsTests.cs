@@ -43,6 +43,8 @@ public sealed class MetricsTests : PostgresFixture
 
             Assert.That(measurements.Of("fraiseevents.events.appended").Select(m => m.Value), Is.EqualTo(new[] { 3.0 }));
             Assert.That(measurements.Of("fraiseevents.append.idempotent_retries").Select(m => m.Value), Is.EqualTo(new[] { 1.0 }));
+            Assert.That(measurements.Of("fraiseevents.append.batch.size").Select(m => m.Value), Is.EqualTo(new[] { 1.0, 1.0, 1.0 }),
+                "appends one after the other each go alone");
             Assert.That(measurements.Of("fraiseevents.append.conflicts").Select(m => m.Tag("error.type")),
                 Is.EqualTo(new[] { typeof(WrongExpectedVersionException).FullName }));
             Assert.That(measurements.All().SelectMany(m => m.Tags.Values), Has.None.EqualTo(streamId.ToString()), "metrics never carry stream ids");
@@ -109,6 +111,7 @@ public sealed class MetricsTests : PostgresFixture
             };
             _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Take(instrument, value, tags));
             _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Take(instrument, value, tags));
+            _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Take(instrument, value, tags));
             _listener.Start();
 
             void Take(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
