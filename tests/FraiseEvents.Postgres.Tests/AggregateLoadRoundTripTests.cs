@@ -59,26 +59,4 @@ public sealed class AggregateLoadRoundTripTests : PostgresFixture
         Assert.That(roundTrips, Is.EqualTo(2));
         Assert.That(loaded!.ToModel(), Is.EqualTo(user.ToModel()));
     }
-
-    /// <summary>The commands Npgsql sent to this fixture's database while <paramref name="action"/> ran: one activity per round trip.</summary>
-    private async Task<int> RoundTripsAsync(Func<Task> action)
-    {
-        var count = 0;
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (Equals(activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name"), Database.Name))
-                {
-                    Interlocked.Increment(ref count);
-                }
-            },
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        await action();
-        return count;
-    }
 }

@@ -44,6 +44,29 @@ public abstract class PostgresFixture
         Assert.That(operation.IsCompleted, Is.True, $"backend {pid} neither finished nor waited for a lock");
     }
 
+    /// <summary>The commands Npgsql sent to this fixture's database while <paramref name="action"/> ran: one activity per round trip.</summary>
+    /// <remarks>Listens to Npgsql's activities process-wide: a test that uses it must be <c>[NonParallelizable]</c>.</remarks>
+    protected async Task<int> RoundTripsAsync(Func<Task> action)
+    {
+        var count = 0;
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (Equals(activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name"), Database.Name))
+                {
+                    Interlocked.Increment(ref count);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await action();
+        return count;
+    }
+
     protected string NewSchemaName() => $"s{Interlocked.Increment(ref _schemaCounter)}";
 
     /// <summary>A store in a new schema of the fixture's database, with the test events registered and migrations applied.</summary>
