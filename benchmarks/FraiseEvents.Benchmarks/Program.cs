@@ -5,9 +5,10 @@ const string Usage = """
     Side-by-side benchmarks of FraiseEvents and Marten on one PostgreSQL server.
 
     usage: dotnet run -c Release --project benchmarks/FraiseEvents.Benchmarks -- [options] [scenario…]
-      scenario         S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8 (default: all)
+      scenario         S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8
+                       S1-v4 S3-v4 S3-unbatched S3-multi S7-alone S2-long S5-snapshot (default: all)
       --smoke          every scenario once at a tiny size (CI)
-      --reps N         repetitions per library (default 3)
+      --reps N         repetitions per library (default 5)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)
       --only NAME      run one library only ("FraiseEvents", "Marten Quick", "Marten Rich", "raw Npgsql"), to profile it
       --profile        where an append's time goes: client and server CPU, WAL bytes per append
@@ -20,7 +21,7 @@ var scenarios = new List<string>();
 var smoke = false;
 var micro = false;
 var profile = false;
-var repetitions = 3;
+var repetitions = 5;
 var output = "benchmark-results";
 string? only = null;
 for (var i = 0; i < args.Length; i++)
