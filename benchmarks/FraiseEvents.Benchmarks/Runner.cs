@@ -6,7 +6,8 @@ using JasperFx.Events;
 namespace FraiseEvents.Benchmarks;
 
 /// <summary>What to run.</summary>
-internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory, string? Only = null);
+internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory, string? Only = null,
+    bool LightWarmUp = false);
 
 /// <summary>One number of one run: which scenario row, which library, which repetition.</summary>
 internal sealed record RunRecord(string ScenarioId, string Row, string Unit, bool HigherIsBetter, string Subject, int Repetition, double Value);
@@ -54,7 +55,7 @@ internal static class Runner
     public static async Task<IReadOnlyList<RunRecord>> RunAsync(RunnerOptions options, TextWriter log)
     {
         var sizes = options.Smoke ? Sizes.Smoke : Sizes.Full;
-        Scenario.Warm = options.Smoke ? WarmUp.Smoke : WarmUp.Full;
+        Scenario.Warm = options.Smoke ? WarmUp.Smoke : options.LightWarmUp ? WarmUp.Light : WarmUp.Full;
         var records = new List<RunRecord>();
         foreach (var scenario in Select(options.Scenarios))
         {

@@ -11,4 +11,7 @@ internal sealed record WarmUp(int Appends, int ReadPasses, TimeSpan Pause)
     public static WarmUp Full { get; } = new(500, 5, TimeSpan.FromMilliseconds(250));
 
     public static WarmUp Smoke { get; } = new(10, 1, TimeSpan.Zero);
+
+    /// <summary>About the warm-up before 2026-12-02 (40 appends, one untimed read pass, no pause), to measure what the change does.</summary>
+    public static WarmUp Light { get; } = new(40, 1, TimeSpan.Zero);
 }
