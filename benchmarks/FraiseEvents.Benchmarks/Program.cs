@@ -5,10 +5,12 @@ const string Usage = """
     Side-by-side benchmarks of FraiseEvents and Marten on one PostgreSQL server.
 
     usage: dotnet run -c Release --project benchmarks/FraiseEvents.Benchmarks -- [options] [scenario…]
-      scenario         S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8 (default: all)
+      scenario         S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8
+                       S1-v4 S3-v4 S3-unbatched S3-multi S7-alone S2-long S5-snapshot (default: all)
       --smoke          every scenario once at a tiny size (CI)
-      --reps N         repetitions per library (default 3)
+      --reps N         repetitions per library (default 5)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)
+      --light-warmup   the warm-up used before 2026-12-02 (40 appends, one read pass), to compare
       --only NAME      run one library only ("FraiseEvents", "Marten Quick", "Marten Rich", "raw Npgsql"), to profile it
       --profile        where an append's time goes: client and server CPU, WAL bytes per append
       --micro          BenchmarkDotNet micro-benchmarks with MemoryDiagnoser instead (serialization, S8 per operation)
@@ -19,8 +21,9 @@ const string Usage = """
 var scenarios = new List<string>();
 var smoke = false;
 var micro = false;
+var lightWarmUp = false;
 var profile = false;
-var repetitions = 3;
+var repetitions = 5;
 var output = "benchmark-results";
 string? only = null;
 for (var i = 0; i < args.Length; i++)
@@ -29,6 +32,7 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--smoke": smoke = true; break;
         case "--micro": micro = true; break;
+        case "--light-warmup": lightWarmUp = true; break;
         case "--profile": profile = true; break;
         case "--reps": repetitions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": output = args[++i]; break;
@@ -76,7 +80,7 @@ if (smoke)
     repetitions = 1;
 }
 
-var options = new RunnerOptions(connectionString, scenarios, smoke, repetitions, output, only);
+var options = new RunnerOptions(connectionString, scenarios, smoke, repetitions, output, only, lightWarmUp);
 Console.WriteLine($"Running {(smoke ? "a smoke run" : $"{repetitions} interleaved repetitions")} on {Environment.ProcessorCount} cores…");
 var records = await Runner.RunAsync(options, Console.Out);
 var rows = Report.Summarize(records);

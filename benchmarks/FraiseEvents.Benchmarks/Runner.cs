@@ -6,7 +6,8 @@ using JasperFx.Events;
 namespace FraiseEvents.Benchmarks;
 
 /// <summary>What to run.</summary>
-internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory, string? Only = null);
+internal sealed record RunnerOptions(string ConnectionString, IReadOnlyList<string> Scenarios, bool Smoke, int Repetitions, string OutputDirectory, string? Only = null,
+    bool LightWarmUp = false);
 
 /// <summary>One number of one run: which scenario row, which library, which repetition.</summary>
 internal sealed record RunRecord(string ScenarioId, string Row, string Unit, bool HigherIsBetter, string Subject, int Repetition, double Value);
@@ -22,11 +23,15 @@ internal static class Runner
     public const string MartenQuick = "Marten Quick";
     public const string MartenRich = "Marten Rich";
     public const string Raw = "raw Npgsql";
+    public const string RawLean = "raw Npgsql, lean table";
     public const string FraiseWithoutProjection = "FraiseEvents without projection";
 
     public static IReadOnlyList<Scenario> AllScenarios() =>
         [new SingleAppends(), new SingleAppends(inline: true), new BatchedAppends(), new BatchedAppends(inline: true), new BulkImport(), new ConcurrentWriters(), new HotStream(),
-         new RehydrateOne(), new RehydrateMany(), new Allocations()];
+         new RehydrateOne(), new RehydrateMany(), new Allocations(),
+         // A fairer, wider comparison: random stream ids, batching off, multi-stream transactions, latency alone, long streams, snapshots.
+         new SingleAppends(randomIds: true), new ConcurrentWriters("S3-v4", randomIds: true), new ConcurrentWriters("S3-unbatched", batching: false),
+         new MultiStreamWriters(), new LatencyAlone(), new LongStreamAppends(), new SnapshotLoads()];
 
     public static IReadOnlyList<Scenario> Select(IReadOnlyList<string> ids)
     {
@@ -50,18 +55,19 @@ internal static class Runner
     public static async Task<IReadOnlyList<RunRecord>> RunAsync(RunnerOptions options, TextWriter log)
     {
         var sizes = options.Smoke ? Sizes.Smoke : Sizes.Full;
+        Scenario.Warm = options.Smoke ? WarmUp.Smoke : options.LightWarmUp ? WarmUp.Light : WarmUp.Full;
         var records = new List<RunRecord>();
         foreach (var scenario in Select(options.Scenarios))
         {
             var inline = scenario.InlineProjection;
             var subjects = new List<(string Name, Func<string, ISubject> Create)>
             {
-                (Fraise, cs => new FraiseSubject(cs, inline)),
-                (MartenQuick, cs => new MartenSubject(cs, EventAppendMode.Quick, inline)),
+                (Fraise, cs => new FraiseSubject(cs, inline, scenario.FraiseBatching)),
+                (MartenQuick, cs => new MartenSubject(cs, EventAppendMode.Quick, inline, scenario.Snapshots)),
             };
             if (scenario.AppendModeMatters)
             {
-                subjects.Add((MartenRich, cs => new MartenSubject(cs, EventAppendMode.Rich, inline)));
+                subjects.Add((MartenRich, cs => new MartenSubject(cs, EventAppendMode.Rich, inline, scenario.Snapshots)));
             }
 
             if (inline)
@@ -72,6 +78,10 @@ internal static class Runner
             else if (scenario.HasRawLimit)
             {
                 subjects.Add((Raw, cs => new RawNpgsqlSubject(cs)));
+                if (scenario.HasLeanLimit)
+                {
+                    subjects.Add((RawLean, cs => new RawNpgsqlSubject(cs, lean: true)));
+                }
             }
 
             if (options.Only is { } only)

@@ -56,6 +56,15 @@ internal sealed class UserState
     public bool Deleted { get; private set; }
     public int Events { get; private set; }
 
+    /// <summary>Takes the state a snapshot kept (S5-snapshot); counts no event.</summary>
+    public void Restore(BenchUserSnapshot snapshot)
+    {
+        Name = snapshot.Name;
+        Email = snapshot.Email;
+        Revision = snapshot.Revision;
+        Deleted = snapshot.Deleted;
+    }
+
     public void Apply(object e)
     {
         Events++;

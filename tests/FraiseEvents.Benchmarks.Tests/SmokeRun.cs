@@ -39,6 +39,12 @@ public sealed class SmokeRun
                     $"{row.Row}: FraiseEvents measured nothing");
             }
         });
+        Assert.That(rows.Where(r => r.Row.StartsWith("S5b ", StringComparison.Ordinal)).Select(r => r.Row.Split(", ")[1]),
+            Is.EquivalentTo(new[] { "one query", "Marten batched query", "one call per stream" }), "S5b's three ways to read many streams");
+        Assert.That(rows.Single(r => r.Row == "S1 single appends").Lean, Is.Not.Null, "the lean-table raw limit runs beside the append scenarios");
+        Assert.That(rows.Single(r => r.Row == "S5-snapshot round trips per load").Fraise?.Median, Is.EqualTo(1),
+            "FraiseEvents loads an aggregate with its snapshot in one round trip");
+        Assert.That(rows.Where(r => r.Marten is not null).Select(r => r.RatioRange), Has.All.Not.Null, "every ratio has its per-repetition range");
         Assert.That(File.Exists(Path.Combine(output, "results.csv")) && File.Exists(Path.Combine(output, "results.json")));
         Directory.Delete(output, recursive: true);
     }

@@ -3,10 +3,13 @@ using FraiseEvents.Benchmarks.Subjects;
 
 namespace FraiseEvents.Benchmarks.Scenarios;
 
-/// <summary>S1: sequential one-event transactions, each on a new stream (S1-inline: with an inline read model).</summary>
-internal sealed class SingleAppends(bool inline = false) : Scenario
+/// <summary>
+/// S1: sequential one-event transactions, each on a new stream (S1-inline: with an inline read
+/// model; S1-v4: random UUIDv4 stream ids instead of time-ordered UUIDv7).
+/// </summary>
+internal sealed class SingleAppends(bool inline = false, bool randomIds = false) : Scenario
 {
-    public override string Id => inline ? "S1-inline" : "S1";
+    public override string Id => inline ? "S1-inline" : randomIds ? "S1-v4" : "S1";
 
     public override bool InlineProjection => inline;
 
@@ -15,7 +18,7 @@ internal sealed class SingleAppends(bool inline = false) : Scenario
     public override async Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute)
     {
         await WarmUpAppendsAsync(subject);
-        var streams = Enumerable.Range(0, sizes.S1Appends).Select(_ => Guid.CreateVersion7()).ToArray();
+        var streams = Enumerable.Range(0, sizes.S1Appends).Select(_ => NewStreamId(randomIds)).ToArray();
         var events = streams.Select(id => UserEvents.Stream(id, 1)).ToArray();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < streams.Length; i++)
@@ -63,8 +66,13 @@ internal sealed class BulkImport : Scenario
 
     public override async Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute)
     {
-        var warm = Guid.CreateVersion7();
-        await subject.BulkImportAsync([(warm, UserEvents.Stream(warm, 10))]);
+        // Bulk imports warm the import path alone (the append warm-up would not exercise it).
+        for (var pass = 0; pass < Warm.ReadPasses; pass++)
+        {
+            await subject.BulkImportAsync([.. Enumerable.Range(0, 20).Select(_ => Guid.CreateVersion7()).Select(id => (id, UserEvents.Stream(id, 10)))]);
+        }
+
+        await Task.Delay(Warm.Pause);
         var streams = Enumerable.Range(0, sizes.S2PrimeStreams)
             .Select(_ => Guid.CreateVersion7())
             .Select(id => (id, UserEvents.Stream(id, sizes.S2PrimeEventsPerStream)))
@@ -76,10 +84,16 @@ internal sealed class BulkImport : Scenario
     }
 }
 
-/// <summary>S3 and S7: concurrent writers, each appending one event at a time to its own stream; latency of every append.</summary>
-internal sealed class ConcurrentWriters : Scenario
+/// <summary>
+/// S3 and S7: concurrent writers, each appending one event at a time to its own stream; latency of
+/// every append. Variants: S3-v4 (random UUIDv4 stream ids), S3-unbatched (FraiseEvents with
+/// <c>BatchConcurrentAppends = false</c>: every append its own round trip and transaction).
+/// </summary>
+internal sealed class ConcurrentWriters(string id = "S3", bool randomIds = false, bool batching = true) : Scenario
 {
-    public override string Id => "S3";
+    public override string Id => id;
+
+    public override bool FraiseBatching => batching;
 
     public override string Description => "concurrent writers, and S7 latency under that load";
 
@@ -91,7 +105,7 @@ internal sealed class ConcurrentWriters : Scenario
         var writers = Enumerable.Range(0, sizes.S3Writers).Select(w => Task.Run(async () =>
         {
             var mine = latencies[w] = new double[sizes.S3AppendsPerWriter];
-            var stream = Guid.CreateVersion7();
+            var stream = NewStreamId(randomIds);
             var events = UserEvents.Stream(stream, sizes.S3AppendsPerWriter);
             await start.WaitAsync();
             long? version = null;
@@ -111,13 +125,11 @@ internal sealed class ConcurrentWriters : Scenario
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return
         [
-            new Measurement($"S3 {sizes.S3Writers} writers", "events/s", true, PerSecond(all.Length, elapsed)),
-            new Measurement("S7 latency p50 under S3", "µs", false, Percentile(all, 0.50)),
-            new Measurement("S7 latency p99 under S3", "µs", false, Percentile(all, 0.99)),
+            new Measurement($"{Id} {sizes.S3Writers} writers", "events/s", true, PerSecond(all.Length, elapsed)),
+            new Measurement($"S7 latency p50 under {Id}", "µs", false, Percentile(all, 0.50)),
+            new Measurement($"S7 latency p99 under {Id}", "µs", false, Percentile(all, 0.99)),
         ];
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }
 
 /// <summary>S4: writers racing on one stream with expected versions; a loser reloads the version and retries.</summary>

@@ -1,13 +1,20 @@
+using FraiseEvents.Aggregates;
 using FraiseEvents.Postgres;
+using FraiseEvents.Snapshots;
 using Npgsql;
 
 namespace FraiseEvents.Benchmarks.Subjects;
 
 /// <summary>FraiseEvents: one <c>try_append_events</c> call per append, binary COPY for imports, one query for many streams.</summary>
-internal sealed class FraiseSubject(string connectionString, bool withProjection = false) : ISubject
+/// <remarks><paramref name="batchAppends"/> is <see cref="PostgresEventStoreOptions.BatchConcurrentAppends"/> (on by default, as in the library).</remarks>
+internal sealed class FraiseSubject(string connectionString, bool withProjection = false, bool batchAppends = true) : ISubject
 {
+    /// <summary>S5-snapshot's policy: a snapshot every 100 events, written with the append (the library's default mode).</summary>
+    public const int SnapshotEvery = 100;
+
     private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
     private PostgresEventStore _store = null!; // set in SetUpAsync
+    private AggregateRepository<BenchUser> _users = null!; // set in SetUpAsync
 
     public string Name => withProjection ? "FraiseEvents with projection" : "FraiseEvents";
 
@@ -30,8 +37,10 @@ internal sealed class FraiseSubject(string connectionString, bool withProjection
             options.Projections.Add(new FraiseUserViewProjection());
         }
 
-        _store = new PostgresEventStore(_dataSource, options, new PostgresEventStoreOptions { Schema = "bench" });
+        _store = new PostgresEventStore(_dataSource, options, new PostgresEventStoreOptions { Schema = "bench", BatchConcurrentAppends = batchAppends });
         await _store.InitializeAsync();
+        _users = new AggregateRepository<BenchUser>(_store, id => new BenchUser(id),
+            new AggregateRepositoryOptions { StreamType = "User", Snapshots = SnapshotPolicy.Every(SnapshotEvery) });
     }
 
     public async Task<(long? Version, long? ActualVersion)> AppendOrConflictAsync(Guid streamId, long? expectedVersion, IReadOnlyList<object> events)
@@ -108,6 +117,70 @@ internal sealed class FraiseSubject(string connectionString, bool withProjection
 
         return count + (state?.Events ?? 0);
     }
+
+    public async Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds, ManyStreamsRead way)
+    {
+        if (way != ManyStreamsRead.PerStream)
+        {
+            return await RehydrateManyAsync(streamIds);
+        }
+
+        var count = 0;
+        foreach (var id in streamIds)
+        {
+            count += await RehydrateAsync(id);
+        }
+
+        return count;
+    }
+
+    public async Task<bool> AppendToStreamsAsync(IReadOnlyList<(Guid StreamId, long ExpectedVersion, object[] Events)> appends)
+    {
+        var batch = new StreamAppend[appends.Count];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var (id, version, events) = appends[i];
+            var newEvents = new NewEvent[events.Length];
+            for (var j = 0; j < newEvents.Length; j++)
+            {
+                newEvents[j] = new NewEvent(events[j]);
+            }
+
+            batch[i] = new StreamAppend(new StreamId(id), ExpectedVersion.Exactly(version), newEvents);
+        }
+
+        try
+        {
+            await _store.AppendToStreamsAsync(batch);
+            return true;
+        }
+        catch (MultiStreamConflictException)
+        {
+            return false;
+        }
+    }
+
+    public async Task CreateAggregatesAsync(IReadOnlyList<(Guid StreamId, object[] Events)> streams, int snapshotAt)
+    {
+        foreach (var (id, events) in streams)
+        {
+            var user = _users.Create(new StreamId(id));
+            for (var i = 0; i < events.Length; i++)
+            {
+                if (i == snapshotAt)
+                {
+                    await _users.SaveAsync(user); // crosses a multiple of SnapshotEvery: the snapshot is written with it
+                }
+
+                user.Record(events[i]);
+            }
+
+            await _users.SaveAsync(user);
+        }
+    }
+
+    public async Task<long> LoadAggregateAsync(Guid streamId) =>
+        (await _users.GetAsync(new StreamId(streamId))).Version.Value;
 
     public async ValueTask DisposeAsync()
     {

@@ -28,6 +28,37 @@ internal interface ISubject : IAsyncDisposable
 
     /// <summary>Reads and folds many streams in the library's fastest way; returns the number of events.</summary>
     Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds);
+
+    /// <summary>Reads and folds many streams the given way (S5b's rows); returns the number of events.</summary>
+    Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds, ManyStreamsRead way);
+
+    /// <summary>
+    /// Appends to several streams in one transaction (one call, or one Marten session); false when
+    /// an expected version was stale.
+    /// </summary>
+    Task<bool> AppendToStreamsAsync(IReadOnlyList<(Guid StreamId, long ExpectedVersion, object[] Events)> appends);
+
+    /// <summary>
+    /// Creates the streams of S5-snapshot through the library's aggregate path, so that its snapshot
+    /// exists: <paramref name="snapshotAt"/> events in one append, then the rest in a second.
+    /// </summary>
+    Task CreateAggregatesAsync(IReadOnlyList<(Guid StreamId, object[] Events)> streams, int snapshotAt);
+
+    /// <summary>Loads one aggregate the library's way with its snapshot; returns its version.</summary>
+    Task<long> LoadAggregateAsync(Guid streamId);
+}
+
+/// <summary>How S5b reads many streams.</summary>
+internal enum ManyStreamsRead
+{
+    /// <summary>One query for all the streams (FraiseEvents' ReadStreamsAsync, Marten's QueryAllRawEvents, raw <c>= ANY</c>).</summary>
+    OneQuery,
+
+    /// <summary>Marten's batched query (one statement per stream, one round trip); the others read in one query.</summary>
+    MartenBatch,
+
+    /// <summary>Each stream with its own call, one after another.</summary>
+    PerStream,
 }
 
 internal static class SubjectExtensions

@@ -11,7 +11,8 @@ namespace FraiseEvents.Benchmarks.Subjects;
 /// sessions, and the given append mode (Quick, or Rich where the scenario differs). Code is
 /// generated at start-up, outside the timings.
 /// </summary>
-internal sealed class MartenSubject(string connectionString, EventAppendMode mode, bool withProjection = false) : ISubject
+/// <remarks><paramref name="withSnapshot"/> keeps <see cref="MartenUserSnapshot"/> as an inline snapshot (S5-snapshot).</remarks>
+internal sealed class MartenSubject(string connectionString, EventAppendMode mode, bool withProjection = false, bool withSnapshot = false) : ISubject
 {
     private DocumentStore _store = null!; // set in SetUpAsync
 
@@ -21,7 +22,7 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
 
     public DocumentStore Store => _store;
 
-    public static DocumentStore CreateStore(string connectionString, EventAppendMode mode, bool withProjection = false) => DocumentStore.For(options =>
+    public static DocumentStore CreateStore(string connectionString, EventAppendMode mode, bool withProjection = false, bool withSnapshot = false) => DocumentStore.For(options =>
     {
         options.Connection(connectionString);
         options.DatabaseSchemaName = "bench";
@@ -34,11 +35,16 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
         {
             options.Projections.Add(new MartenUserViewProjection(), ProjectionLifecycle.Inline);
         }
+
+        if (withSnapshot)
+        {
+            options.Projections.Add(new MartenUserSnapshotProjection(), ProjectionLifecycle.Inline);
+        }
     });
 
     public async Task SetUpAsync()
     {
-        _store = CreateStore(connectionString, mode, withProjection);
+        _store = CreateStore(connectionString, mode, withProjection, withSnapshot);
         await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 
@@ -122,6 +128,107 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
         }
 
         return count;
+    }
+
+    public async Task<int> RehydrateManyAsync(IReadOnlyList<Guid> streamIds, ManyStreamsRead way)
+    {
+        switch (way)
+        {
+            case ManyStreamsRead.MartenBatch:
+                return await RehydrateManyAsync(streamIds);
+            case ManyStreamsRead.PerStream:
+            {
+                // One session, FetchStreamAsync per stream: what loading aggregates one by one does.
+                await using var session = _store.QuerySession();
+                var total = 0;
+                foreach (var id in streamIds)
+                {
+                    var state = new UserState();
+                    foreach (var e in await session.Events.FetchStreamAsync(id))
+                    {
+                        state.Apply(e.Data);
+                    }
+
+                    total += state.Events;
+                }
+
+                return total;
+            }
+
+            default:
+            {
+                // Marten's one-query way: the raw event query over all the streams, in stream order, folded per stream.
+                await using var session = _store.QuerySession();
+                var ids = streamIds as Guid[] ?? [.. streamIds];
+                var events = await session.Events.QueryAllRawEvents()
+                    .Where(e => ids.Contains(e.StreamId))
+                    .OrderBy(e => e.StreamId).ThenBy(e => e.Version)
+                    .ToListAsync();
+                var count = 0;
+                UserState? state = null;
+                var current = Guid.Empty;
+                foreach (var e in events)
+                {
+                    if (e.StreamId != current)
+                    {
+                        count += state?.Events ?? 0;
+                        state = new UserState();
+                        current = e.StreamId;
+                    }
+
+                    state!.Apply(e.Data); // assigned on the first event of each stream just above
+                }
+
+                return count + (state?.Events ?? 0);
+            }
+        }
+    }
+
+    public async Task<bool> AppendToStreamsAsync(IReadOnlyList<(Guid StreamId, long ExpectedVersion, object[] Events)> appends)
+    {
+        // One session appending to several streams, one SaveChangesAsync: one transaction.
+        await using var session = _store.LightweightSession();
+        foreach (var (id, version, events) in appends)
+        {
+            session.Events.Append(id, version + events.Length, events);
+        }
+
+        try
+        {
+            await session.SaveChangesAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        {
+            return false;
+        }
+    }
+
+    public async Task CreateAggregatesAsync(IReadOnlyList<(Guid StreamId, object[] Events)> streams, int snapshotAt)
+    {
+        foreach (var (id, events) in streams)
+        {
+            await using (var session = _store.LightweightSession())
+            {
+                session.Events.StartStream(id, events[..snapshotAt]);
+                await session.SaveChangesAsync();
+            }
+
+            await using (var session = _store.LightweightSession())
+            {
+                session.Events.Append(id, events.Length, events[snapshotAt..]);
+                await session.SaveChangesAsync();
+            }
+        }
+    }
+
+    public async Task<long> LoadAggregateAsync(Guid streamId)
+    {
+        // The inline snapshot is always current: FetchLatest (an operation of document sessions) loads the document alone.
+        await using var session = _store.LightweightSession();
+        var user = await session.Events.FetchLatest<MartenUserSnapshot>(streamId)
+            ?? throw new InvalidOperationException($"Marten: no snapshot of {streamId}");
+        return user.Events;
     }
 
     public ValueTask DisposeAsync()
