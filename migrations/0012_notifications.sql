@@ -91,20 +91,20 @@ AS $$ BEGIN PERFORM pg_notify(fe_log_channel(), coalesce(p_payload, '')); END $$
 
 -- How far behind a reader that has read up to (p_after_tx_id, p_after_position) is, for status and
 -- health: head_position is the last global position taken (the log's head, visible or not);
--- next_created_at the time of the next event in the reader's order (the oldest it has not read),
--- NULL when there is none; held_back whether committed events wait beyond the visible end
--- (fe_safe_tx()) because an older transaction that took a transaction id is still open.
--- Three index probes; PL/pgSQL so that the plans are kept per session.
+-- oldest_unread_age how long ago (by the server's clock) the next event in the reader's order was
+-- appended, the oldest it has not read, NULL when there is none; held_back whether committed events
+-- wait beyond the visible end (fe_safe_tx()) because an older transaction that took a transaction
+-- id is still open. Three index probes; PL/pgSQL so that the plans are kept per session.
 CREATE OR REPLACE FUNCTION fe_log_head(p_after_tx_id bigint, p_after_position bigint)
-RETURNS TABLE (head_position bigint, next_created_at timestamptz, held_back boolean)
+RETURNS TABLE (head_position bigint, oldest_unread_age interval, held_back boolean)
 LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT
 AS $$
 BEGIN
-    head_position := (SELECT e.global_position FROM tb_events e ORDER BY e.global_position DESC LIMIT 1);
-    next_created_at := (SELECT e.created_at FROM tb_events e
-                        WHERE (e.tx_id, e.global_position) > (p_after_tx_id, p_after_position)
-                        ORDER BY e.tx_id, e.global_position LIMIT 1);
+    head_position := coalesce((SELECT e.global_position FROM tb_events e ORDER BY e.global_position DESC LIMIT 1), 0);
+    oldest_unread_age := clock_timestamp() - (SELECT e.created_at FROM tb_events e
+                                             WHERE (e.tx_id, e.global_position) > (p_after_tx_id, p_after_position)
+                                             ORDER BY e.tx_id, e.global_position LIMIT 1);
     held_back := EXISTS (SELECT FROM tb_events e WHERE e.tx_id >= fe_safe_tx());
     RETURN NEXT;
 END

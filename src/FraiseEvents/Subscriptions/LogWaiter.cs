@@ -16,7 +16,7 @@ internal sealed class LogWaiter : IDisposable
 
     /// <param name="signal">What wakes it; null for a waiter that only waits for the time given.</param>
     /// <param name="firstWait">Called at the first wait (a listener starts lazily).</param>
-    /// <param name="release">Called once at dispose.</param>
+    /// <param name="release">Called once at dispose, when <paramref name="firstWait"/> was called.</param>
     public LogWaiter(WakeUpSignal? signal, Action? firstWait = null, Action? release = null)
     {
         _signal = signal;
@@ -64,7 +64,7 @@ internal sealed class LogWaiter : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _waited) == 1)
         {
             _release?.Invoke();
         }
