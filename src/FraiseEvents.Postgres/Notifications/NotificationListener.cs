@@ -20,6 +20,9 @@ internal sealed class NotificationListener(
     /// <summary>A silent connection is checked this often, so that one dropped by the network is noticed and replaced.</summary>
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>How soon a stop is noticed: the wait for notifications is not cancelled, which could leave the connection unusable.</summary>
+    private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly Lock _lock = new();
     private int _users;
     private CancellationTokenSource? _running;
@@ -120,42 +123,57 @@ internal sealed class NotificationListener(
         }
     }
 
-    /// <summary>Connects, listens and waits for notifications until the connection fails or the listener stops.</summary>
-    private async Task ListenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, listens and waits for notifications until the connection fails or the listener
+    /// stops. Only the connect is cancelled: the connection is the pool's, so on a stop it is left as
+    /// it was found (no channel, its own application name) before it goes back.
+    /// </summary>
+    private async Task ListenAsync(CancellationToken stop)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(stop).ConfigureAwait(false);
         await using var connectionDisposal = connection.ConfigureAwait(false);
         // Named, so that an operator (or a test) can find it in pg_stat_activity.
         using (var name = new NpgsqlCommand(sql.SetApplicationName, connection))
         {
             name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicationName });
-            await name.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await name.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         string channel;
         using (var query = new NpgsqlCommand(sql.LogChannel, connection))
         {
-            channel = (string)(await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!; // never null: see fe_log_channel
+            channel = (string)(await query.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!; // never null: see fe_log_channel
         }
 
         connection.Notification += OnNotification;
         using (var listen = new NpgsqlCommand(SqlStatements.Listen(channel), connection))
         {
-            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await listen.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _connections);
         logger.ListenerListening(schema, connection.ProcessID);
         // Appends announced while nobody listened were not heard: every waiter reads once.
         signal.Signal();
-        using var keepAlive = new NpgsqlCommand(sql.KeepAlive, connection);
-        while (true)
+        var quietSince = TimeProvider.System.GetTimestamp();
+        while (!stop.IsCancellationRequested)
         {
-            if (!await connection.WaitAsync(KeepAliveInterval, cancellationToken).ConfigureAwait(false))
+            if (await connection.WaitAsync(StopCheckInterval, CancellationToken.None).ConfigureAwait(false))
             {
-                await keepAlive.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                quietSince = TimeProvider.System.GetTimestamp();
+            }
+            else if (TimeProvider.System.GetElapsedTime(quietSince) >= KeepAliveInterval)
+            {
+                using var keepAlive = new NpgsqlCommand(sql.KeepAlive, connection);
+                await keepAlive.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                quietSince = TimeProvider.System.GetTimestamp();
             }
         }
+
+        connection.Notification -= OnNotification;
+        using var unlisten = new NpgsqlCommand(sql.StopListening, connection);
+        await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        stop.ThrowIfCancellationRequested();
     }
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)

@@ -67,6 +67,9 @@ internal sealed class SqlStatements
     /// <summary>Names the listener's session; the name is a parameter.</summary>
     public string SetApplicationName { get; } = "SELECT set_config('application_name', $1, false)";
 
+    /// <summary>Leaves a listener's pooled connection as it was found before it goes back to the pool.</summary>
+    public string StopListening { get; } = "UNLISTEN *; RESET application_name";
+
     /// <summary>A round trip on a silent listener connection, to notice one the network dropped.</summary>
     public string KeepAlive { get; } = "SELECT 1";
 
