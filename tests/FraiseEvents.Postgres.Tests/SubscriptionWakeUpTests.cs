@@ -53,6 +53,25 @@ public sealed class SubscriptionWakeUpTests : PostgresFixture
     }
 
     [Test]
+    public async Task With_notify_on_append_off_another_instances_subscription_finds_the_events_by_polling()
+    {
+        var subscriber = await NewStoreAsync();
+        var writer = await NewStoreAsync(schema: subscriber.Schema, configurePostgres: o => o.NotifyOnAppend = false);
+        var delivered = new ConcurrentQueue<Guid>();
+        await using var subscription = new Subscription("quiet", subscriber, Collect(delivered),
+            new SubscriptionOptions { StartFrom = SubscriptionStart.Now, PollInterval = TimeSpan.FromMilliseconds(100) });
+        await subscription.StartAsync();
+        await WaitUntilAsync(() => subscriber.Notifications.Listener.Connections >= 1, "the listener to listen");
+
+        var newEvent = new NewEvent(TestEvents.Created());
+        await writer.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, [newEvent]);
+
+        await WaitUntilAsync(() => delivered.Contains(newEvent.EventId), "the event to be found by polling");
+        Assert.That(writer.Notifications.Sender, Is.Null, "nothing is announced");
+        Assert.That(subscriber.Notifications.Listener.Received, Is.Zero);
+    }
+
+    [Test]
     public async Task When_the_listener_connection_is_killed_events_still_arrive_by_polling_and_the_listener_reconnects()
     {
         var store = await NewStoreAsync();

@@ -97,9 +97,10 @@ internal sealed class NotifySender(NpgsqlDataSource dataSource, string statement
             Interlocked.Increment(ref _sent);
             _failing = false;
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex)
         {
-            // Listeners poll: a lost notification delays delivery by at most their poll interval.
+            // Whatever went wrong, the loop must go on (or it would never notify again), and
+            // listeners poll: a lost notification delays delivery by at most their poll interval.
             if (!_failing)
             {
                 _failing = true;
