@@ -69,7 +69,7 @@ public sealed partial class Subscription
                         await StoreAsync(checkpoint, position, run.Abort.Token).ConfigureAwait(false);
                     }
 
-                    Publish(state, position, checkpoint.Stored, handled);
+                    Publish(state, position, checkpoint.Stored, handled, lag: lag?.Lag);
                 }
 
                 if (!wholePage)

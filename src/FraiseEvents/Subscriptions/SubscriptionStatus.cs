@@ -13,7 +13,7 @@ public sealed class SubscriptionStatus
         Fault = fault;
         EventsBehind = lag?.EventsBehind;
         TimeBehind = lag?.TimeBehind;
-        HoldUp = lag?.HoldUp;
+        HoldUp = state == SubscriptionState.Live ? lag?.HoldUp : null;
     }
 
     /// <summary>Running, stopped or faulted.</summary>
