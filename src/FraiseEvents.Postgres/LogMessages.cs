@@ -100,4 +100,15 @@ internal static partial class LogMessages
 
         return mapped;
     }
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning,
+        Message = "Could not announce appends to schema {Schema} to other processes; their subscriptions find the events at their next poll")]
+    public static partial void NotifyFailed(this ILogger logger, string schema, Exception exception);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning,
+        Message = "The notification listener of schema {Schema} lost its connection or could not listen; it tries again in {Delay}, and subscriptions poll meanwhile")]
+    public static partial void ListenerLost(this ILogger logger, string schema, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "The notification listener of schema {Schema} listens (server process {ProcessId})")]
+    public static partial void ListenerListening(this ILogger logger, string schema, int processId);
 }

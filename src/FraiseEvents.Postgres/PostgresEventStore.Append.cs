@@ -46,6 +46,11 @@ public sealed partial class PostgresEventStore
         var outcome = _batcher is null
             ? await SendAloneAsync(append, cancellationToken).ConfigureAwait(false)
             : await _batcher.SendAsync(append, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status == Appended)
+        {
+            _notifications.AppendCommitted();
+        }
+
         return ResultOf(outcome, streamId, expectedVersion, serialized, options);
     }
 

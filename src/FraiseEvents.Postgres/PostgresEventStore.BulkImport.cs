@@ -91,6 +91,7 @@ public sealed partial class PostgresEventStore
 
             committing = true;
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            _notifications.AppendCommitted();
             return new BulkImportResult(streams.Count, events, now);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)

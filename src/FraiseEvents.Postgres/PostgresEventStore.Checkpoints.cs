@@ -72,7 +72,9 @@ public sealed partial class PostgresEventStore : ICheckpointStore, ILogPageReade
             new NpgsqlParameter<long> { TypedValue = after.GlobalPosition },
             new NpgsqlParameter<int> { TypedValue = maxCount },
             TextArray(filter.EventTypes),
-            TextArray(filter.StreamTypes)).ConfigureAwait(false);
+            TextArray(filter.StreamTypes),
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = (object?)filter.StreamIds ?? DBNull.Value })
+            .ConfigureAwait(false);
         await using var queryDisposal = query.ConfigureAwait(false);
         while (await query.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -132,6 +132,11 @@ public sealed partial class PostgresEventStore : IDocumentReader
                     }
                 }
 
+                if (AllAppended(outcomes))
+                {
+                    _notifications.AppendCommitted();
+                }
+
                 return outcomes;
             }
             catch (Exception ex) when (ex is not (FraiseEventsException or ArgumentException)

@@ -26,6 +26,9 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     /// <summary>Sends concurrent plain appends together (<see cref="PostgresEventStoreOptions.BatchConcurrentAppends"/>); null when off.</summary>
     private readonly AppendBatcher? _batcher;
 
+    /// <summary>Wake-ups of consumers: this instance's appends, and other processes' through a listener.</summary>
+    private readonly LogNotifications _notifications;
+
     /// <summary>The role the connection string logs in as, named in the fix of a missing privilege; null when it is left to Npgsql's defaults.</summary>
     private readonly string? _role;
 
@@ -54,6 +57,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _logger = _options.LoggerFactory?.CreateLogger<PostgresEventStore>() ?? NullLogger<PostgresEventStore>.Instance;
         _telemetry = CreateTelemetry(dataSource, _options);
         Migrations = new PostgresMigrations(dataSource, _options.Schema, _telemetry);
+        _notifications = new LogNotifications(dataSource, _sql, _options, _logger);
         _batcher = _options.BatchConcurrentAppends
             ? new AppendBatcher(SendAloneAsync, SendTogetherAsync, MapFailureAfterSending,
                 _telemetry.AppendBatchSent, MaxAppendsSentTogether, options.MaxAppendSizeBytes)
@@ -124,10 +128,17 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         new(streamId, new StreamVersion(reader.GetInt32(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
             reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
 
-    /// <summary>Disposes the connection pool when the store created it, and the store's meter when it is not the application's.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Closes the notification listener's connection, then disposes the connection pool when the
+    /// store created it, and the store's meter when it is not the application's.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
+        await _notifications.StopAsync().ConfigureAwait(false);
         _telemetry.Dispose();
-        return _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

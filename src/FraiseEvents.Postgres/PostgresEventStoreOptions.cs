@@ -55,6 +55,18 @@ public sealed class PostgresEventStoreOptions
     /// </summary>
     public bool BatchConcurrentAppends { get; set; } = true;
 
+    /// <summary>
+    /// Announce this store's appends to other processes (default true): after an append commits, a
+    /// notification goes out on the store's channel (<c>NOTIFY</c> through <c>fe_notify_log</c>), in
+    /// a transaction of its own, so that subscriptions in other processes wake at once instead of at
+    /// their next poll. Notifications are coalesced (at most one in flight per store instance, at
+    /// most one every 10 ms), and never sent inside the append's transaction, where they would make
+    /// concurrent appends commit one at a time. Subscriptions of the same store instance are woken
+    /// in process whatever this says. Set false when no other process subscribes, or to spare the
+    /// round trips; other processes then find the events at their next poll.
+    /// </summary>
+    public bool NotifyOnAppend { get; set; } = true;
+
     /// <summary>Checks every setting; the message names the one that is wrong.</summary>
     public void Validate() => _ = StoreSchema.Quote(Schema);
 }

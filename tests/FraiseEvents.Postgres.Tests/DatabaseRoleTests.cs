@@ -196,6 +196,35 @@ public sealed class DatabaseRoleTests : PostgresFixture
     }
 
     [Test]
+    [NonParallelizable] // names the oldest open transaction of the cluster, which parallel tests' transactions could be
+    public async Task The_application_role_asks_what_holds_the_log_back_and_learns_the_process_and_application_of_another_roles_transaction()
+    {
+        var schema = await NewOwnedSchemaAsync();
+        var store = await AppStoreAsync(schema);
+        Assert.That(await store.GetLogHoldUpAsync(), Is.Null);
+
+        await using var holder = await DataSourceFor(Stranger).OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("SELECT set_config('application_name', 'stranger-report', false), pg_current_xact_id()", holder, transaction))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, [new NewEvent(TestEvents.Created())]);
+        var holdUp = await store.GetLogHoldUpAsync();
+
+        Assert.That(holdUp, Is.Not.Null, "fe_log_hold_up is granted to the application's role");
+        Assert.That(holdUp!.ProcessId, Is.EqualTo(holder.ProcessID));
+        Assert.That(holdUp.ApplicationName, Is.EqualTo("stranger-report"));
+        Assert.That(holdUp.State, Is.Null, "the owner may not see another role's session state without pg_read_all_stats");
+        Assert.That(await Database.ScalarAsync<bool>($"SELECT has_function_privilege('{App}', '{schema}.fe_notify_log(text)', 'EXECUTE')"), Is.True);
+        Assert.That(await Database.ScalarAsync<bool>($"SELECT has_function_privilege('{Reader}', '{schema}.fe_notify_log(text)', 'EXECUTE')"), Is.False);
+        Assert.That(await Database.ScalarAsync<bool>($"SELECT has_function_privilege('{Stranger}', '{schema}.fe_log_hold_up()', 'EXECUTE')"), Is.False,
+            "fe_log_hold_up runs as the owner: PUBLIC may not call it");
+        await transaction.RollbackAsync();
+    }
+
+    [Test]
     public async Task A_store_moved_to_another_cluster_starts_as_the_application_role_and_records_its_new_origin()
     {
         var schema = await NewOwnedSchemaAsync();

@@ -40,13 +40,44 @@ internal sealed class SqlStatements
         ReadStreamAsOf = $"SELECT {EventColumns} FROM {s}.get_events_at($1, $2, $3)";
         AuditTrail = $"SELECT {EventColumns} FROM {s}.audit_trail($1, $2, $3, $4, $5, $6)";
         AuditTrailByAuthor = $"SELECT {EventColumns} FROM {s}.audit_trail_by_author($1, $2, $3, $4, $5, $6, $7)";
-        ReadLogFiltered = $"SELECT {EventColumns}, matched, rows_read FROM {s}.read_log_filtered($1, $2, $3, $4, $5)";
+        ReadLogFiltered = $"SELECT {EventColumns}, matched, rows_read FROM {s}.read_log_filtered($1, $2, $3, $4, $5, $6)";
+        LogHead = $"SELECT head_position, oldest_unread_age, held_back FROM {s}.fe_log_head($1, $2)";
+        LogHoldUp = $"SELECT pid, application_name, state, xact_start, transaction_age, backend_xid, query_start FROM {s}.fe_log_hold_up()";
+        LogChannel = $"SELECT {s}.fe_log_channel()";
+        NotifyLog = $"SELECT {s}.fe_notify_log($1)";
         ReadLogEnd = $"SELECT tx_id, global_position FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() ORDER BY tx_id DESC, global_position DESC LIMIT 1";
         ReadCheckpoint = $"SELECT tx_id, global_position FROM {s}.tb_checkpoints WHERE consumer_name = $1 AND log_id = 0";
         AdvanceCheckpoint = $"SELECT {s}.advance_checkpoint($1, $2, $3, $4, $5)";
     }
 
     public string ReadLogFiltered { get; }
+
+    /// <summary><c>fe_log_head</c>: how far behind a reader at a position is, and whether the log is held back.</summary>
+    public string LogHead { get; }
+
+    /// <summary><c>fe_log_hold_up</c>: the transaction holding the log's visible end back; no row when none.</summary>
+    public string LogHoldUp { get; }
+
+    /// <summary><c>fe_log_channel</c>: the store's notification channel.</summary>
+    public string LogChannel { get; }
+
+    /// <summary><c>fe_notify_log</c>: announces appends on the store's channel.</summary>
+    public string NotifyLog { get; }
+
+    /// <summary>Names the listener's session; the name is a parameter.</summary>
+    public string SetApplicationName { get; } = "SELECT set_config('application_name', $1, false)";
+
+    /// <summary>Leaves a listener's pooled connection as it was found before it goes back to the pool.</summary>
+    public string StopListening { get; } = "UNLISTEN *; RESET application_name";
+
+    /// <summary>A round trip on a silent listener connection, to notice one the network dropped.</summary>
+    public string KeepAlive { get; } = "SELECT 1";
+
+    /// <summary>
+    /// <c>LISTEN</c> takes no parameters: the channel, as <c>fe_log_channel</c> returned it, is quoted
+    /// as an identifier here (any double quote doubled), so that it is used exactly as given.
+    /// </summary>
+    public static string Listen(string channel) => $"LISTEN \"{channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     public string ReadLogEnd { get; }
 

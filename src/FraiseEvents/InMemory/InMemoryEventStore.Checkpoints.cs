@@ -3,7 +3,7 @@ using FraiseEvents.Subscriptions;
 
 namespace FraiseEvents.InMemory;
 
-public sealed partial class InMemoryEventStore : ICheckpointStore, ILogPageReader
+public sealed partial class InMemoryEventStore : ICheckpointStore, ILogPageReader, ILogWakeUp, ILogHeadReader
 {
     /// <inheritdoc />
     public Task<LogPosition?> ReadCheckpointAsync(string consumerName, CancellationToken cancellationToken = default)
@@ -62,7 +62,7 @@ public sealed partial class InMemoryEventStore : ICheckpointStore, ILogPageReade
             {
                 var stored = _storage.Log[i];
                 scannedTo = new LogPosition(stored.TransactionId, stored.GlobalPosition);
-                if ((filter.EventTypes is null || filter.EventTypes.Contains(stored.EventType, StringComparer.Ordinal))
+                if (filter.MatchesEvent(stored.EventType, stored.StreamId)
                     && (filter.StreamTypes is null || (_storage.Streams.TryGetValue(stored.StreamId.Value, out var stream)
                         && stream.StreamType is { } type && filter.StreamTypes.Contains(type, StringComparer.Ordinal))))
                 {
@@ -90,4 +90,21 @@ public sealed partial class InMemoryEventStore : ICheckpointStore, ILogPageReade
                 : new LogPosition(_storage.Log[^1].TransactionId, _storage.Log[^1].GlobalPosition));
         }
     }
+
+    /// <remarks>Every append wakes every waiter at once: in memory, an append is visible as soon as it is stored.</remarks>
+    LogWaiter ILogWakeUp.CreateWaiter() => new(_storage.Appended);
+
+    Task<LogHead> ILogHeadReader.ReadLogHeadAsync(LogPosition after, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_storage.Lock)
+        {
+            var next = _storage.Log.FindIndex(e => new LogPosition(e.TransactionId, e.GlobalPosition) > after);
+            TimeSpan? age = next < 0 ? null : _timeProvider.GetUtcNow() - _storage.Log[next].CreatedAt;
+            return Task.FromResult(new LogHead(_storage.LastPosition, age, HeldBack: false));
+        }
+    }
+
+    /// <remarks>Nothing holds the log here: appends are atomic under the store's lock.</remarks>
+    Task<LogHoldUp?> ILogHeadReader.ReadLogHoldUpAsync(CancellationToken cancellationToken) => Task.FromResult<LogHoldUp?>(null);
 }

@@ -1,5 +1,6 @@
 using FraiseEvents.Projections;
 using FraiseEvents.Serialization;
+using FraiseEvents.Subscriptions;
 
 namespace FraiseEvents.InMemory;
 
@@ -160,6 +161,8 @@ public sealed partial class InMemoryEventStore : IEventStore
             positions[i] = new GlobalPosition(stored.GlobalPosition);
         }
 
+        // Waiters wake asynchronously and read under the lock, so they see the whole append.
+        _storage.Appended.Signal();
         return new AppendResult(new StreamVersion(stream.Events.Count), positions,
             new LogPosition(transactionId, _storage.LastPosition), now, wasAlreadyAppended: false);
     }
@@ -315,6 +318,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         public long LastPosition;
 
         public long LastTransactionId;
+
+        /// <summary>Signalled by every append that stores events, for subscriptions waiting at the end of the log.</summary>
+        public WakeUpSignal Appended { get; } = new();
     }
 
     private sealed class StreamRecord(string? streamType, DateTimeOffset createdAt)

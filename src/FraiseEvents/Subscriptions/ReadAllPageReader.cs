@@ -2,8 +2,8 @@ namespace FraiseEvents.Subscriptions;
 
 /// <summary>
 /// Pages of the global log for a store that has no <see cref="ILogPageReader"/> of its own (a
-/// decorator around a store, say): <see cref="IEventStore.ReadAllAsync"/> with the event-type
-/// filter applied here. A stream-type filter needs the store's own reader.
+/// decorator around a store, say): <see cref="IEventStore.ReadAllAsync"/> with the event-type and
+/// stream-id filters applied here. A stream-type filter needs the store's own reader.
 /// </summary>
 internal sealed class ReadAllPageReader(IEventStore store) : ILogPageReader
 {
@@ -16,7 +16,7 @@ internal sealed class ReadAllPageReader(IEventStore store) : ILogPageReader
         {
             scanned++;
             scannedTo = recorded.LogPosition;
-            if (filter.EventTypes is null || filter.EventTypes.Contains(recorded.EventType, StringComparer.Ordinal))
+            if (filter.MatchesEvent(recorded.EventType, recorded.StreamId))
             {
                 events.Add(recorded);
             }

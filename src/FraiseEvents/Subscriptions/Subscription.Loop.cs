@@ -4,16 +4,24 @@ namespace FraiseEvents.Subscriptions;
 
 public sealed partial class Subscription
 {
+    /// <summary>The first re-read after a wake-up that found nothing visible yet; it doubles up to the poll interval.</summary>
+    private static readonly TimeSpan FirstHeldBackRetry = TimeSpan.FromMilliseconds(2);
+
     /// <summary>
     /// The one loop of a run: read a page after <paramref name="position"/>, hand its events to the
-    /// handler in order, store the checkpoint when due, poll when the page came back short. Never
-    /// throws: every way out ends in a status.
+    /// handler in order, store the checkpoint when due, wait to be woken (or poll) when the page came
+    /// back short. Never throws: every way out ends in a status.
     /// </summary>
     private async Task RunAsync(Run run, LogPosition position, LogPosition stored)
     {
         var checkpoint = new CheckpointProgress(stored, _time.GetTimestamp());
         long handled = 0;
         var state = SubscriptionState.CatchingUp;
+        // Made before the first read, so that an append signalled while that read runs wakes the first wait.
+        using var waiter = _wakeUp?.CreateWaiter() ?? new LogWaiter(signal: null);
+        var lag = _heads is null ? null : new LagWatch(_heads, Name, _options.HoldUpWarningAfter, _time, _logger);
+        var woken = false;
+        TimeSpan? heldBackRetry = null;
         try
         {
             while (!run.Stopping.IsCancellationRequested)
@@ -61,7 +69,7 @@ public sealed partial class Subscription
                         await StoreAsync(checkpoint, position, run.Abort.Token).ConfigureAwait(false);
                     }
 
-                    Publish(state, position, checkpoint.Stored, handled);
+                    Publish(state, position, checkpoint.Stored, handled, lag: lag?.Lag);
                 }
 
                 if (!wholePage)
@@ -81,17 +89,30 @@ public sealed partial class Subscription
                 }
 
                 state = page.Scanned < _options.BatchSize ? SubscriptionState.Live : SubscriptionState.CatchingUp;
-                Publish(state, position, checkpoint.Stored, handled);
-                if (state == SubscriptionState.Live)
+                var progressed = page.Scanned > 0;
+                try
                 {
-                    try
+                    if (lag is not null)
                     {
-                        await Task.Delay(_options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
+                        // A wake-up that found nothing: is an open transaction holding the event back?
+                        await lag.RefreshAsync(position, state == SubscriptionState.Live, progressed, now: woken && !progressed, run.StopOrAbort.Token)
+                            .ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (!run.Abort.IsCancellationRequested)
+
+                    Publish(state, position, checkpoint.Stored, handled, lag: lag?.Lag);
+                    if (state == SubscriptionState.Live)
                     {
-                        break;
+                        heldBackRetry = NextHeldBackRetry(heldBackRetry, progressed, woken && lag is { HeldBack: true });
+                        woken = await waiter.WaitAsync(heldBackRetry ?? _options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
                     }
+                    else
+                    {
+                        woken = false;
+                    }
+                }
+                catch (OperationCanceledException) when (run.Stopping.IsCancellationRequested && !run.Abort.IsCancellationRequested)
+                {
+                    break;
                 }
             }
 
@@ -112,6 +133,23 @@ public sealed partial class Subscription
         {
             Fault(position, checkpoint.Stored, handled, new SubscriptionFault(Name, failedEvent: null, attempts: 1, ex));
         }
+    }
+
+    /// <summary>
+    /// The wait before the next read when it should be shorter than the poll interval: an append
+    /// woke the subscription but its event was not visible yet, because an older transaction holds
+    /// the log's visible end back. That transaction's end signals nothing, so the subscription
+    /// re-reads soon, backing off, until a read finds something or the back-off reaches the poll interval.
+    /// </summary>
+    private TimeSpan? NextHeldBackRetry(TimeSpan? current, bool progressed, bool wokenButHeldBack)
+    {
+        if (progressed)
+        {
+            return null;
+        }
+
+        var next = current is { } retry ? retry * 2 : wokenButHeldBack ? FirstHeldBackRetry : (TimeSpan?)null;
+        return next < _options.PollInterval ? next : null;
     }
 
     private void Fault(LogPosition position, LogPosition stored, long handled, SubscriptionFault fault)

@@ -11,8 +11,9 @@ namespace FraiseEvents.Subscriptions;
 /// checkpoint (by compare-and-set, under its name) after the handler, every
 /// <see cref="SubscriptionOptions.CheckpointAfterEvents"/> events or
 /// <see cref="SubscriptionOptions.CheckpointInterval"/>, and when it stops. Catching up and live
-/// delivery are the same loop: when a read comes back short it polls every
-/// <see cref="SubscriptionOptions.PollInterval"/>. Run it with <see cref="StartAsync"/> and
+/// delivery are the same loop: when a read comes back short it waits to be woken by an append
+/// (of this store instance, or on PostgreSQL of any process), or for
+/// <see cref="SubscriptionOptions.PollInterval"/>, whichever comes first. Run it with <see cref="StartAsync"/> and
 /// <see cref="StopAsync"/>, or as a hosted service (<see cref="EventStoreBuilder.AddSubscription{THandler}"/>).
 /// See docs/subscriptions.md for what is guaranteed.
 /// </summary>
@@ -22,6 +23,8 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
     private readonly ICheckpointStore _checkpoints;
     private readonly ILogPageReader _reader;
+    private readonly ILogWakeUp? _wakeUp;
+    private readonly ILogHeadReader? _heads;
     private readonly Func<RecordedEvent, CancellationToken, ValueTask> _handler;
     private readonly SubscriptionOptions _options;
     private readonly LogFilter _filter;
@@ -60,6 +63,8 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
                 $"{store.GetType().Name} cannot filter the log by stream type; subscribe to the FraiseEvents store itself.", nameof(options));
         }
 
+        _wakeUp = store as ILogWakeUp;
+        _heads = store as ILogHeadReader;
         _handler = handler;
         _time = _options.TimeProvider ?? TimeProvider.System;
         _logger = _options.LoggerFactory?.CreateLogger<Subscription>() ?? NullLogger<Subscription>.Instance;
@@ -165,8 +170,9 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
         }
     }
 
-    private void Publish(SubscriptionState state, LogPosition position, LogPosition checkpoint, long handled, SubscriptionFault? fault = null) =>
-        _status = new SubscriptionStatus(state, position, checkpoint, handled, fault);
+    private void Publish(SubscriptionState state, LogPosition position, LogPosition checkpoint, long handled, SubscriptionFault? fault = null,
+        SubscriptionLag? lag = null) =>
+        _status = new SubscriptionStatus(state, position, checkpoint, handled, fault, lag);
 
     private TimeSpan RetryDelay(int attempt)
     {

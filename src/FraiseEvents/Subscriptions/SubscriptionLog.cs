@@ -25,4 +25,15 @@ internal static partial class SubscriptionLog
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning,
         Message = "Subscription {Subscription} was stopped without waiting (its stop was cancelled): it resumes after checkpoint {Checkpoint}")]
     public static partial void Abandoned(this ILogger logger, string subscription, LogPosition checkpoint);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning,
+        Message = "Subscription {Subscription} has waited {Waited} at the end of the log it can see while committed events wait beyond it: "
+                  + "transaction {TransactionId} of process {ProcessId} ({ApplicationName}, {State}, open for {TransactionAge}) holds them back; "
+                  + "end or commit that transaction")]
+    public static partial void HeldUp(this ILogger logger, string subscription, TimeSpan waited, long transactionId, int? processId,
+        string? applicationName, string? state, TimeSpan? transactionAge);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning,
+        Message = "Subscription {Subscription} could not read how far behind it is; delivery goes on, its status shows the last figures read")]
+    public static partial void LagReadFailed(this ILogger logger, string subscription, Exception exception);
 }

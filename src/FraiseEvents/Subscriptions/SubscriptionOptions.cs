@@ -20,6 +20,21 @@ public sealed class SubscriptionOptions
     /// </summary>
     public ICollection<string> StreamTypes { get; } = new List<string>();
 
+    /// <summary>
+    /// Streams whose events to deliver; empty delivers every stream. Filtered in SQL on PostgreSQL.
+    /// An event is delivered when it passes every filter that is set (event type, stream type,
+    /// stream id); the checkpoint moves past the others.
+    /// </summary>
+    public ICollection<StreamId> StreamIds { get; } = new List<StreamId>();
+
+    /// <summary>
+    /// Log a warning when the subscription has waited this long at the visible end of the log while
+    /// committed events waited beyond it, held back by one open transaction (see
+    /// <see cref="SubscriptionStatus.HoldUp"/>); once per holding transaction.
+    /// <value>The default is 10 seconds.</value>
+    /// </summary>
+    public TimeSpan HoldUpWarningAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How many events of the log one read covers, filtered out or not. <value>The default is 500.</value></summary>
     public int BatchSize { get; set; } = 500;
 
@@ -34,7 +49,13 @@ public sealed class SubscriptionOptions
     /// </summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long to wait before reading again once the visible end of the log is reached. <value>The default is 500 ms.</value></summary>
+    /// <summary>
+    /// How long to wait before reading again once the visible end of the log is reached, unless
+    /// woken sooner: appends through the same store instance wake the subscription at once, and on
+    /// PostgreSQL so do other processes' appends (see docs/subscriptions.md, "Latency"). Polling is
+    /// the fallback for wake-ups that are lost or never sent (appends through the SQL functions).
+    /// <value>The default is 500 ms.</value>
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
@@ -62,7 +83,7 @@ public sealed class SubscriptionOptions
         {
             StartFrom = StartFrom, BatchSize = BatchSize, CheckpointAfterEvents = CheckpointAfterEvents,
             CheckpointInterval = CheckpointInterval, PollInterval = PollInterval, MaxRetries = MaxRetries,
-            RetryDelay = RetryDelay, TimeProvider = TimeProvider, LoggerFactory = LoggerFactory,
+            RetryDelay = RetryDelay, TimeProvider = TimeProvider, LoggerFactory = LoggerFactory, HoldUpWarningAfter = HoldUpWarningAfter,
         };
         foreach (var type in EventTypes)
         {
@@ -74,12 +95,18 @@ public sealed class SubscriptionOptions
             copy.StreamTypes.Add(type);
         }
 
+        foreach (var id in StreamIds)
+        {
+            copy.StreamIds.Add(id);
+        }
+
         return copy;
     }
 
     internal LogFilter Filter() => new(
         EventTypes.Count == 0 ? null : [.. EventTypes.Distinct(StringComparer.Ordinal)],
-        StreamTypes.Count == 0 ? null : [.. StreamTypes.Distinct(StringComparer.Ordinal)]);
+        StreamTypes.Count == 0 ? null : [.. StreamTypes.Distinct(StringComparer.Ordinal)],
+        StreamIds.Count == 0 ? null : [.. StreamIds.Select(id => id.Value).Distinct()]);
 
     /// <summary>Throws, naming the setting, when one is out of range.</summary>
     internal void Validate()
@@ -94,10 +121,16 @@ public sealed class SubscriptionOptions
         Require(CheckpointInterval > TimeSpan.Zero, nameof(CheckpointInterval), $"{CheckpointInterval}; it must be positive");
         Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), $"{PollInterval}; it must be positive");
         Require(MaxRetries >= 0, nameof(MaxRetries), $"{MaxRetries}; it must be 0 or more");
+        Require(HoldUpWarningAfter >= TimeSpan.Zero, nameof(HoldUpWarningAfter), $"{HoldUpWarningAfter}; it must not be negative");
         Require(RetryDelay >= TimeSpan.Zero, nameof(RetryDelay), $"{RetryDelay}; it must not be negative");
         if (EventTypes.Any(string.IsNullOrWhiteSpace) || StreamTypes.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("SubscriptionOptions.EventTypes and StreamTypes must not contain null or blank names.");
+        }
+
+        if (StreamIds.Contains(default))
+        {
+            throw new ArgumentException("SubscriptionOptions.StreamIds must not contain default(StreamId), which names no stream.");
         }
     }
 

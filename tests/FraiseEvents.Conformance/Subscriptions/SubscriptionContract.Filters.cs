@@ -65,4 +65,43 @@ public abstract partial class SubscriptionContract
         await subscription.StopAsync();
         Assert.That(deliveries.Events.Select(e => e.EventId), Is.EqualTo(new[] { wanted[0].EventId }));
     }
+
+    [Test]
+    public async Task A_subscription_filtered_by_stream_id_gets_only_the_events_of_those_streams_and_moves_past_the_others()
+    {
+        var store = await CreateStoreAsync();
+        StreamId first = StreamId.New(), second = StreamId.New(), other = StreamId.New();
+        var wanted = new List<Guid>();
+        var all = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var stream in new[] { first, second, other })
+            {
+                var newEvent = new NewEvent(new MeasurementTaken(i));
+                await store.AppendAsync(stream, ExpectedVersion.Any, [newEvent]);
+                all.Add(newEvent.EventId);
+                if (stream != other)
+                {
+                    wanted.Add(newEvent.EventId);
+                }
+            }
+        }
+
+        var log = await WaitForLogAsync(store, all);
+        var deliveries = new Deliveries();
+        await using var subscription = new Subscription("two-streams", store, deliveries.Handle, Fast(o =>
+        {
+            o.StreamIds.Add(first);
+            o.StreamIds.Add(second);
+            o.BatchSize = 2;
+        }));
+
+        await subscription.StartAsync();
+        await deliveries.WaitForAsync(wanted);
+        await WaitUntilAsync(() => subscription.Status.Position == log[^1].LogPosition, "the subscription to pass the last event, of the other stream");
+        await subscription.StopAsync();
+
+        Assert.That(deliveries.Events.Select(e => e.EventId), Is.EqualTo(wanted));
+        Assert.That(deliveries.Events.Select(e => e.StreamId), Has.None.EqualTo(other));
+    }
 }

@@ -27,6 +27,17 @@ internal sealed class RawAppender : IAsyncDisposable
         return new RawAppender(connection, transaction, schema);
     }
 
+    /// <summary>The server process of the transaction's connection.</summary>
+    public int ProcessId => _connection.ProcessID;
+
+    /// <summary>Names the session, as an application would in its connection string.</summary>
+    public async Task SetApplicationNameAsync(string name)
+    {
+        await using var command = new NpgsqlCommand("SELECT set_config('application_name', $1, false)", _connection, _transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Makes the transaction take its transaction id now, as a writer that wrote elsewhere first would.</summary>
     public async Task<long> TakeTransactionIdAsync()
     {
