@@ -1,0 +1,472 @@
+using FraiseEvents.Subscriptions;
+using Microsoft.Extensions.Logging;
+
+namespace FraiseEvents.Projections;
+
+/// <summary>
+/// Runs one async projection for a <see cref="ProjectionDaemon"/>: takes its lock, reads its checkpoint,
+/// then reads the log in batches after it and commits each batch's writes with the checkpoint's
+/// compare-and-set. One loop per start; every way out of it ends in a status.
+/// </summary>
+internal sealed class ProjectionRunner
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly IAsyncProjectionStore _store;
+    private readonly IProjection _projection;
+    private readonly ProjectionDaemonOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private volatile ProjectionStatus _status;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Run? _run;
+
+    public ProjectionRunner(IAsyncProjectionStore store, IProjection projection, ProjectionDaemonOptions options, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _projection = projection;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        CheckpointName = CheckpointNameOf(projection.Name);
+        _status = new ProjectionStatus(projection.Name, ProjectionState.Stopped, LogPosition.Start, 0, null);
+    }
+
+    public string Name => _projection.Name;
+
+    public string CheckpointName { get; }
+
+    public ProjectionStatus Status => _status;
+
+    /// <summary>Completes at the next change of <see cref="Status"/>.</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
+    public bool IsRunning => _run is { Loop.IsCompleted: false };
+
+    public static string CheckpointNameOf(string projectionName) => "projection:" + projectionName;
+
+    public void Start()
+    {
+        _run?.Dispose(); // a run that ended by itself (faulted) and was never stopped
+        var run = new Run();
+        Publish(ProjectionState.Standby, _status.Position, 0);
+        run.Loop = Task.Run(() => RunAsync(run), CancellationToken.None);
+        _run = run;
+    }
+
+    /// <summary>Graceful: the batch in flight commits, then the loop ends; cancelling <paramref name="cancellationToken"/> rolls it back instead.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_run is not { } run)
+        {
+            return;
+        }
+
+        await run.Stopping.CancelAsync().ConfigureAwait(false);
+        using (cancellationToken.Register(static state => ((Run)state!).Abort.Cancel(), run))
+        {
+            await run.Loop.ConfigureAwait(false);
+        }
+
+        run.Dispose();
+        _run = null;
+    }
+
+    private async Task RunAsync(Run run)
+    {
+        IProjectionLease? lease = null;
+        var position = _status.Position;
+        long applied = 0;
+        try
+        {
+            while (!run.Stopping.IsCancellationRequested)
+            {
+                if (lease is null)
+                {
+                    lease = await TryLeadAsync(run.StopOrAbort.Token).ConfigureAwait(false);
+                    if (lease is null)
+                    {
+                        Publish(ProjectionState.Standby, position, applied);
+                        if (!await DelayAsync(_options.LeaseRetryInterval, run).ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    position = await WithRetriesAsync(ct => _store.ReadCheckpointAsync(CheckpointName, ct), run.StopOrAbort.Token)
+                        .ConfigureAwait(false) ?? LogPosition.Start;
+                    Publish(ProjectionState.CatchingUp, position, applied);
+                    _logger.Leading(Name, position);
+                }
+
+                var page = await WithRetriesAsync(ct => _store.ReadLogPageAsync(position, _options.BatchSize, LogFilter.None, ct),
+                    run.StopOrAbort.Token).ConfigureAwait(false);
+                var complete = true;
+                if (page.Scanned > 0)
+                {
+                    if (!await StillLeadingAsync(lease, run.StopOrAbort.Token).ConfigureAwait(false))
+                    {
+                        _logger.LeaseLost(Name);
+                        await ReleaseAsync(lease).ConfigureAwait(false);
+                        lease = null;
+                        continue;
+                    }
+
+                    var outcome = await ApplyAsync(page, position, run).ConfigureAwait(false);
+                    switch (outcome)
+                    {
+                        case Committed committed:
+                            position = committed.Position;
+                            applied += committed.Events;
+                            complete = !committed.Partial;
+                            break;
+                        case Fenced:
+                            _logger.Fenced(Name, position);
+                            await ReleaseAsync(lease).ConfigureAwait(false);
+                            lease = null;
+                            Publish(ProjectionState.Standby, position, applied);
+                            continue;
+                        case Failed failed:
+                            Publish(ProjectionState.Faulted, position, applied, failed.Fault);
+                            _logger.Faulted(failed.Fault, failed.Fault.Error);
+                            return;
+                        default: // stopped gracefully during a back-off: nothing of the batch is written
+                            complete = false;
+                            break;
+                    }
+
+                    if (outcome is StoppedBeforeApplying)
+                    {
+                        break;
+                    }
+                }
+
+                var live = complete && page.Scanned < _options.BatchSize;
+                Publish(live ? ProjectionState.Live : ProjectionState.CatchingUp, position, applied);
+                if (live && !await DelayAsync(_options.PollInterval, run).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+
+            Publish(ProjectionState.Stopped, position, applied);
+            _logger.ProjectionStopped(Name, position);
+        }
+        catch (OperationCanceledException) when (run.Abort.IsCancellationRequested || run.Stopping.IsCancellationRequested)
+        {
+            Publish(ProjectionState.Stopped, position, applied);
+            _logger.Abandoned(Name, position);
+        }
+        catch (RetriesExhaustedException ex)
+        {
+            var fault = new ProjectionFault(Name, failedEvent: null, ex.Attempts, ex.InnerException!); // always set by its constructor
+            Publish(ProjectionState.Faulted, position, applied, fault);
+            _logger.Faulted(fault, fault.Error);
+        }
+        catch (Exception ex)
+        {
+            var fault = new ProjectionFault(Name, failedEvent: null, attempts: 1, ex);
+            Publish(ProjectionState.Faulted, position, applied, fault);
+            _logger.Faulted(fault, ex);
+        }
+        finally
+        {
+            if (lease is not null)
+            {
+                await ReleaseAsync(lease).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds and commits the batch of <paramref name="page"/>, retrying with back-off. When an event in
+    /// the middle fails, the events before it are committed first, so that the checkpoint stops right
+    /// before the failing event; then that event is retried, and the projection faults on it.
+    /// </summary>
+    private async Task<BatchOutcome> ApplyAsync(LogPage page, LogPosition position, Run run)
+    {
+        var events = page.Events;
+        var next = page.ScannedTo;
+        var partial = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            int failedAt;
+            Exception error;
+            try
+            {
+                var batch = await BuildAsync(events, position, next, run.Abort.Token).ConfigureAwait(false);
+                return await _store.CommitProjectionBatchAsync(batch, run.Abort.Token).ConfigureAwait(false)
+                    ? new Committed(next, events.Count, partial)
+                    : Fenced.Instance;
+            }
+            catch (OperationCanceledException) when (run.Abort.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                (failedAt, error) = Locate(ex, events);
+            }
+
+            if (failedAt > 0)
+            {
+                // Commit what comes before the failing event on its own, without counting an attempt.
+                events = [.. events.Take(failedAt)];
+                next = events[^1].LogPosition;
+                partial = true;
+                attempt = 0;
+                continue;
+            }
+
+            if (attempt > _options.MaxRetries)
+            {
+                return new Failed(new ProjectionFault(Name, failedAt == 0 ? events[0] : null, attempt, error));
+            }
+
+            var delay = RetryDelay(attempt);
+            _logger.BatchRetry(Name, attempt, position, delay, error);
+            if (!await DelayAsync(delay, run).ConfigureAwait(false))
+            {
+                return StoppedBeforeApplying.Instance;
+            }
+        }
+    }
+
+    private async Task<ProjectionBatch> BuildAsync(IReadOnlyList<RecordedEvent> events, LogPosition position, LogPosition next,
+        CancellationToken cancellationToken)
+    {
+        var fold = new List<FoldEvent>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var recorded = events[i];
+            switch (recorded.Data)
+            {
+                case UnreadableEvent unreadable when MayHandle(unreadable.EventType):
+                    throw new EventFailedException(i, new EventSerializationException(
+                        $"Stored event {recorded.EventId} ({unreadable.EventType} #{recorded.Version.Value} of stream {recorded.StreamId}, "
+                        + $"log position {recorded.LogPosition}) cannot be read, and projection '{Name}' may handle it: {unreadable.Reason}",
+                        recorded.StreamId, unreadable.EventType));
+                case UnreadableEvent or UnknownEvent:
+                    continue; // of a type the projection does not handle: it passes by, as any other such event
+                default:
+                    fold.Add(FoldEvent.Of(recorded));
+                    break;
+            }
+        }
+
+        IReadOnlyList<DocumentWrite> documents = [];
+        List<ProjectionStatement> statements = [];
+        switch (_projection)
+        {
+            case IDocumentProjection document:
+                var keys = InlineProjections.KeysToRead(document, fold, readAll: true);
+                var read = keys is null
+                    ? new Dictionary<(string, string), StoredDocument?>()
+                    : await _store.ReadProjectionDocumentsAsync(document, keys, cancellationToken).ConfigureAwait(false);
+                documents = _store.Projections.Fold(document, fold, read) ?? [];
+                break;
+            case SqlProjection sql:
+                await InlineProjections.CollectStatementsAsync(sql, fold, statements, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+
+        return new ProjectionBatch(_projection, CheckpointName, position, next, events.Count > 0 ? events[^1].EventId : null, documents, statements);
+    }
+
+    /// <summary>
+    /// Whether an event that cannot be read may be one this projection handles: its stored name is
+    /// registered to a handled type, or is not registered at all (an upcaster may have renamed it).
+    /// </summary>
+    private bool MayHandle(string eventType)
+    {
+        if (!_store.EventTypes.TryGet(eventType, out var info))
+        {
+            return true;
+        }
+
+        return _projection.EventTypes.Any(t => t.IsAssignableFrom(info.ClrType));
+    }
+
+    /// <summary>The index of the event a failure is about (-1 when none) and the error to report: the projection's own.</summary>
+    private static (int Index, Exception Error) Locate(Exception ex, IReadOnlyList<RecordedEvent> events)
+    {
+        switch (ex)
+        {
+            case EventFailedException failed:
+                return (failed.Index, failed.InnerException!); // always set by its constructor
+            case ProjectionFailedException projection:
+                for (var i = 0; i < events.Count; i++)
+                {
+                    if (events[i].StreamId == projection.StreamId && events[i].Version == projection.Version)
+                    {
+                        return (i, projection.InnerException ?? projection);
+                    }
+                }
+
+                return (-1, projection.InnerException ?? projection);
+            default:
+                return (-1, ex);
+        }
+    }
+
+    private async Task<IProjectionLease?> TryLeadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.TryAcquireProjectionLeaseAsync(Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _logger.LeaseFailed(Name, ex);
+            return null;
+        }
+    }
+
+    private async Task<bool> StillLeadingAsync(IProjectionLease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await lease.IsHeldAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _logger.LeaseFailed(Name, ex);
+            return false;
+        }
+    }
+
+    private async Task ReleaseAsync(IProjectionLease lease)
+    {
+        try
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A lease whose session is gone is released with it.
+            _logger.LeaseFailed(Name, ex);
+        }
+    }
+
+    /// <summary>Waits; false when a graceful stop came first (an abort throws).</summary>
+    private async Task<bool> DelayAsync(TimeSpan delay, Run run)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, run.StopOrAbort.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!run.Abort.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads: retried with the batch's back-off, then <see cref="RetriesExhaustedException"/>.</summary>
+    private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                if (attempt > _options.MaxRetries)
+                {
+                    throw new RetriesExhaustedException(attempt, ex);
+                }
+
+                await Task.Delay(RetryDelay(attempt), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var delay = _options.RetryDelay * Math.Pow(2, Math.Min(attempt - 1, 20));
+        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
+    }
+
+    private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null)
+    {
+        _status = new ProjectionStatus(Name, state, position, applied, fault);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private abstract class BatchOutcome;
+
+    private sealed class Committed(LogPosition position, int events, bool partial) : BatchOutcome
+    {
+        public LogPosition Position { get; } = position;
+
+        public int Events { get; } = events;
+
+        /// <summary>Only the events before a failing one: read on at once.</summary>
+        public bool Partial { get; } = partial;
+    }
+
+    private sealed class Fenced : BatchOutcome
+    {
+        public static Fenced Instance { get; } = new();
+    }
+
+    private sealed class StoppedBeforeApplying : BatchOutcome
+    {
+        public static StoppedBeforeApplying Instance { get; } = new();
+    }
+
+    private sealed class Failed(ProjectionFault fault) : BatchOutcome
+    {
+        public ProjectionFault Fault { get; } = fault;
+    }
+
+    private sealed class EventFailedException(int index, Exception error) : Exception(error.Message, error)
+    {
+        public int Index { get; } = index;
+    }
+
+    private sealed class RetriesExhaustedException(int attempts, Exception last) : Exception(last.Message, last)
+    {
+        public int Attempts { get; } = attempts;
+    }
+
+    /// <summary>One start-to-stop: the graceful stop, the abort, and the loop.</summary>
+    private sealed class Run : IDisposable
+    {
+        public Run() => StopOrAbort = CancellationTokenSource.CreateLinkedTokenSource(Stopping.Token, Abort.Token);
+
+        /// <summary>Graceful stop: finish the batch in flight (commit it), read nothing more.</summary>
+        public CancellationTokenSource Stopping { get; } = new();
+
+        /// <summary>Forced stop: the batch in flight is cancelled, so rolled back.</summary>
+        public CancellationTokenSource Abort { get; } = new();
+
+        /// <summary>Cancels reads, lock attempts and waits on either kind of stop.</summary>
+        public CancellationTokenSource StopOrAbort { get; }
+
+        public Task Loop { get; set; } = Task.CompletedTask;
+
+        public void Dispose()
+        {
+            StopOrAbort.Dispose();
+            Stopping.Dispose();
+            Abort.Dispose();
+        }
+    }
+}
