@@ -168,14 +168,28 @@ public sealed class AsyncProjectionTests : PostgresFixture
         await second.StartAsync();
         await WaitUntilAsync(() => Task.FromResult(second.GetStatus(AppliedEvents.ProjectionName).State == ProjectionState.Standby), "the second to stand by");
 
+        // Watch the second daemon's state throughout: it must never leave Standby while the first holds the lock.
+        var seen = new HashSet<ProjectionState>();
+        using var watching = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                seen.Add(second.GetStatus(AppliedEvents.ProjectionName).State);
+                await Task.Yield();
+            }
+        });
         for (var i = 0; i < 10; i++)
         {
             await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(2));
-            Assert.That(second.GetStatus(AppliedEvents.ProjectionName).State, Is.EqualTo(ProjectionState.Standby));
         }
 
         var tenth = (await store.ReadAllAsync(LogPosition.Start, 1000).ToListAsync())[^1].LogPosition;
         await first.WaitForProjectionAsync(AppliedEvents.ProjectionName, tenth, Patience);
+        await WaitUntilAsync(() => Task.FromResult(first.GetStatus(AppliedEvents.ProjectionName).State == ProjectionState.Live), "the first to be live");
+        await watching.CancelAsync();
+        await watcher;
+        Assert.That(seen, Is.EquivalentTo(new[] { ProjectionState.Standby }), "the second daemon never ran the projection");
         Assert.That(second.GetStatus(AppliedEvents.ProjectionName).EventsApplied, Is.Zero);
 
         // The holder's lock session ends (its process died, or a DBA terminated it): the other takes over.
