@@ -117,7 +117,8 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
                 throw new InvalidOperationException($"The projection daemon is not started: StartAsync runs '{projectionName}' with the others.");
             }
 
-            if (!runner.IsRunning)
+            // A faulted run may still be releasing its lock: wait for it to end, then start again.
+            if (!runner.IsRunning || runner.Status.State == ProjectionState.Faulted)
             {
                 await runner.StopAsync(cancellationToken).ConfigureAwait(false);
                 runner.Start();

@@ -19,7 +19,7 @@ internal static partial class ProjectionDaemonLog
     public static partial void Faulted(this ILogger logger, ProjectionFault fault, Exception exception);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning,
-        Message = "Projection {Projection}: its checkpoint is no longer at {Expected}; another runner moved it. The batch was rolled back and this daemon gives the projection up")]
+        Message = "Projection {Projection}: its checkpoint is no longer at {Expected}; another runner moved it. The batch was rolled back; this daemon continues from the checkpoint if it still holds the projection's lock, and gives the projection up otherwise")]
     public static partial void Fenced(this ILogger logger, string projection, LogPosition expected);
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Projection {Projection}: this daemon lost its lock (its session ended) and gives the projection up")]

@@ -77,12 +77,21 @@ internal sealed class ProjectionRunner
         IProjectionLease? lease = null;
         var position = _status.Position;
         long applied = 0;
+        var leaseCheckedAt = _time.GetTimestamp();
+        var yieldFirst = false;
         try
         {
             while (!run.Stopping.IsCancellationRequested)
             {
                 if (lease is null)
                 {
+                    // After losing the lock (or being fenced), leave the others a turn before contending again.
+                    if (yieldFirst && !await DelayAsync(_options.LeaseRetryInterval, run).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    yieldFirst = false;
                     lease = await TryLeadAsync(run.StopOrAbort.Token).ConfigureAwait(false);
                     if (lease is null)
                     {
@@ -95,10 +104,28 @@ internal sealed class ProjectionRunner
                         continue;
                     }
 
+                    leaseCheckedAt = _time.GetTimestamp();
                     position = await WithRetriesAsync(ct => _store.ReadCheckpointAsync(CheckpointName, ct), run.StopOrAbort.Token)
                         .ConfigureAwait(false) ?? LogPosition.Start;
                     Publish(ProjectionState.CatchingUp, position, applied);
                     _logger.Leading(Name, position);
+                }
+
+                // The lock is checked every LeaseRetryInterval, not for every batch: a runner that lost it
+                // without knowing is fenced by the checkpoint's compare-and-set anyway, so the check only
+                // decides how soon it steps down.
+                if (_time.GetElapsedTime(leaseCheckedAt) >= _options.LeaseRetryInterval)
+                {
+                    leaseCheckedAt = _time.GetTimestamp();
+                    if (!await StillLeadingAsync(lease, run.StopOrAbort.Token).ConfigureAwait(false))
+                    {
+                        _logger.LeaseLost(Name);
+                        await ReleaseAsync(lease).ConfigureAwait(false);
+                        lease = null;
+                        yieldFirst = true;
+                        Publish(ProjectionState.Standby, position, applied);
+                        continue;
+                    }
                 }
 
                 var page = await WithRetriesAsync(ct => _store.ReadLogPageAsync(position, _options.BatchSize, LogFilter.None, ct),
@@ -106,14 +133,6 @@ internal sealed class ProjectionRunner
                 var complete = true;
                 if (page.Scanned > 0)
                 {
-                    if (!await StillLeadingAsync(lease, run.StopOrAbort.Token).ConfigureAwait(false))
-                    {
-                        _logger.LeaseLost(Name);
-                        await ReleaseAsync(lease).ConfigureAwait(false);
-                        lease = null;
-                        continue;
-                    }
-
                     var outcome = await ApplyAsync(page, position, run).ConfigureAwait(false);
                     switch (outcome)
                     {
@@ -123,9 +142,23 @@ internal sealed class ProjectionRunner
                             complete = !committed.Partial;
                             break;
                         case Fenced:
+                            // Someone moved the checkpoint under this runner. If this runner lost its lock, it is
+                            // the zombie: it steps down. If it still holds it, another runner that lost the lock
+                            // (and does not know yet) or a reset moved it: continue from where it is now.
                             _logger.Fenced(Name, position);
+                            leaseCheckedAt = _time.GetTimestamp();
+                            if (await StillLeadingAsync(lease, run.StopOrAbort.Token).ConfigureAwait(false))
+                            {
+                                position = await WithRetriesAsync(ct => _store.ReadCheckpointAsync(CheckpointName, ct), run.StopOrAbort.Token)
+                                    .ConfigureAwait(false) ?? LogPosition.Start;
+                                Publish(ProjectionState.CatchingUp, position, applied);
+                                continue;
+                            }
+
+                            _logger.LeaseLost(Name);
                             await ReleaseAsync(lease).ConfigureAwait(false);
                             lease = null;
+                            yieldFirst = true;
                             Publish(ProjectionState.Standby, position, applied);
                             continue;
                         case Failed failed:
@@ -154,10 +187,16 @@ internal sealed class ProjectionRunner
             Publish(ProjectionState.Stopped, position, applied);
             _logger.ProjectionStopped(Name, position);
         }
-        catch (OperationCanceledException) when (run.Abort.IsCancellationRequested || run.Stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Abort.IsCancellationRequested)
         {
             Publish(ProjectionState.Stopped, position, applied);
             _logger.Abandoned(Name, position);
+        }
+        catch (OperationCanceledException) when (run.Stopping.IsCancellationRequested)
+        {
+            // A graceful stop while reading or waiting for the lock: nothing was in flight.
+            Publish(ProjectionState.Stopped, position, applied);
+            _logger.ProjectionStopped(Name, position);
         }
         catch (RetriesExhaustedException ex)
         {
@@ -261,7 +300,8 @@ internal sealed class ProjectionRunner
         switch (_projection)
         {
             case IDocumentProjection document:
-                var keys = InlineProjections.KeysToRead(document, fold, readAll: true);
+                // Only the documents an Apply changes are read; those a Create or Delete starts are written as computed.
+                var keys = InlineProjections.KeysToRead(document, fold, readAll: false);
                 var read = keys is null
                     ? new Dictionary<(string, string), StoredDocument?>()
                     : await _store.ReadProjectionDocumentsAsync(document, keys, cancellationToken).ConfigureAwait(false);
