@@ -36,49 +36,67 @@ public sealed partial class PostgresEventStore : IAsyncProjectionStore
     async Task<bool> IAsyncProjectionStore.CommitProjectionBatchAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionDisposal = connection.ConfigureAwait(false);
-        using var command = new NpgsqlBatch(connection);
-        var advance = new NpgsqlBatchCommand(_sql.AdvanceProjection);
-        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CheckpointName });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.TransactionId });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.GlobalPosition });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
-        advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.BatchCommands.Add(advance);
-        if (batch.Documents.Count > 0)
-        {
-            command.BatchCommands.Add(ApplyDocuments(batch.Projection.Name, batch.Documents));
-        }
-
-        var firstStatement = ProjectionCommands.AddStatements(command, _sql, Schema, batch.Statements);
-        if (batch.Statements.Count == 0)
-        {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return true;
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionDisposal = connection.ConfigureAwait(false);
+            using var command = new NpgsqlBatch(connection);
+            var advance = new NpgsqlBatchCommand(_sql.AdvanceProjection);
+            advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CheckpointName });
+            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.TransactionId });
+            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.GlobalPosition });
+            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
+            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
+            advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.BatchCommands.Add(advance);
+            if (batch.Documents.Count > 0)
+            {
+                command.BatchCommands.Add(ApplyDocuments(batch.Projection.Name, batch.Documents));
+            }
+
+            var firstStatement = ProjectionCommands.AddStatements(command, _sql, Schema, batch.Statements);
+            if (batch.Statements.Count == 0)
+            {
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionCheckpointMoved)
+            {
+                return false;
+            }
+            catch (PostgresException ex) when (ProjectionCommands.FailedStatement(command, ex, firstStatement, batch.Statements) is { } statement)
+            {
+                _logger.ProjectionFailed(statement.ProjectionName, statement.FirstEvent.EventType, Schema, ex.SqlState);
+                throw new ProjectionFailedException(statement.ProjectionName, statement.FirstEvent.StreamId, statement.FirstVersion,
+                    statement.FirstEvent.EventType, ex);
+            }
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ProjectionCheckpointMoved)
+        catch (Exception ex) when (ex is not (FraiseEventsException or OperationCanceledException)
+            && PostgresErrorMapper.MapReadFailure(ex, Schema, $"committing a batch of projection {batch.Projection.Name}", _role) is { } mapped)
         {
-            return false;
-        }
-        catch (PostgresException ex) when (ProjectionCommands.FailedStatement(command, ex, firstStatement, batch.Statements) is { } statement)
-        {
-            _logger.ProjectionFailed(statement.ProjectionName, statement.FirstEvent.EventType, Schema, ex.SqlState);
-            throw new ProjectionFailedException(statement.ProjectionName, statement.FirstEvent.StreamId, statement.FirstVersion,
-                statement.FirstEvent.EventType, ex);
+            // Whether a batch cut off by a lost connection committed is unknown; the daemon retries it
+            // from the stored checkpoint, and the compare-and-set keeps it from applying twice.
+            throw _logger.Logged(Schema, mapped);
         }
     }
 
     async Task<IProjectionLease?> IAsyncProjectionStore.TryAcquireProjectionLeaseAsync(string projectionName, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        return await PostgresProjectionLease.TryAcquireAsync(_dataSource, _sql, projectionName, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await PostgresProjectionLease.TryAcquireAsync(_dataSource, _sql, projectionName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException
+            && PostgresErrorMapper.MapReadFailure(ex, Schema, $"taking the lock of projection {projectionName}", _role) is { } mapped)
+        {
+            throw _logger.Logged(Schema, mapped);
+        }
     }
 
     private NpgsqlBatchCommand ApplyDocuments(string projection, IReadOnlyList<DocumentWrite> writes)

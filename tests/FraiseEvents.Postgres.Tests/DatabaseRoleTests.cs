@@ -218,8 +218,19 @@ public sealed class DatabaseRoleTests : PostgresFixture
         Assert.That(await Database.ScalarAsync<string>($"SELECT name FROM {schema}.role_rows"), Is.EqualTo("Ada"));
         var reader = RoleStore(Reader, schema);
         Assert.That(await reader.ReadCheckpointAsync("projection:role_rows"), Is.GreaterThanOrEqualTo(last.LogPosition));
-        var refused = Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(Reader, $"SELECT {schema}.fe_try_lock_projection('role_rows')"));
-        Assert.That(refused!.SqlState, Is.EqualTo("42501"), "the reader role may not run projections");
+
+        // The reader role may not run projections: its daemon faults at once, saying what to grant.
+        var readerStore = RoleStore(Reader, schema, projections: [new AsyncUserDocumentProjection()]);
+        await using var readerDaemon = new ProjectionDaemon(readerStore, new ProjectionDaemonOptions { MaxRetries = 0 });
+        await readerDaemon.StartAsync();
+        for (var waited = 0; waited < 9000 && readerDaemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).State != ProjectionState.Faulted; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        var refused = readerDaemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).Fault;
+        Assert.That(refused!.Error, Is.InstanceOf<EventStoreConfigurationException>());
+        Assert.That(refused.Error.Message, Does.Contain("fe_grant_application_role").And.Contain("fe_try_lock_projection"));
     }
 
     [Test]

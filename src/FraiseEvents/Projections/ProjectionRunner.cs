@@ -92,7 +92,10 @@ internal sealed class ProjectionRunner
                     }
 
                     yieldFirst = false;
-                    lease = await TryLeadAsync(run.StopOrAbort.Token).ConfigureAwait(false);
+                    // A failure to even ask (the database is down, the role may not call the function) is
+                    // retried, then faults the projection: a daemon that cannot run it must say so.
+                    lease = await WithRetriesAsync(ct => _store.TryAcquireProjectionLeaseAsync(Name, ct), run.StopOrAbort.Token)
+                        .ConfigureAwait(false);
                     if (lease is null)
                     {
                         Publish(ProjectionState.Standby, position, applied);
@@ -348,23 +351,6 @@ internal sealed class ProjectionRunner
                 return (-1, projection.InnerException ?? projection);
             default:
                 return (-1, ex);
-        }
-    }
-
-    private async Task<IProjectionLease?> TryLeadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _store.TryAcquireProjectionLeaseAsync(Name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            _logger.LeaseFailed(Name, ex);
-            return null;
         }
     }
 
