@@ -137,7 +137,7 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
     /// </summary>
     /// <param name="projectionName">The async projection to wait for.</param>
     /// <param name="position">The position it must have applied.</param>
-    /// <param name="timeout">How long to wait at most.</param>
+    /// <param name="timeout">How long to wait at most; <see cref="Timeout.InfiniteTimeSpan"/> waits until it gets there or <paramref name="cancellationToken"/> is cancelled.</param>
     /// <param name="cancellationToken">Cancels the wait (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ArgumentException">The store has no async projection of that name.</exception>
     /// <exception cref="ProjectionWaitTimeoutException">
@@ -147,8 +147,12 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var runner = Find(projectionName);
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
-        using var deadline = new CancellationTokenSource(timeout, _time);
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The time-out must not be negative (or Timeout.InfiniteTimeSpan).");
+        }
+
+        using var deadline = timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(timeout, _time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         var reached = runner.Status.Position;
         while (true)
