@@ -16,6 +16,7 @@ namespace FraiseEvents;
 public sealed class EventStoreBuilder
 {
     private readonly List<Action<EventStoreOptions>> _configure = [];
+    private readonly List<Action<ProjectionDaemonOptions>> _configureDaemon = [];
 
     internal EventStoreBuilder(IServiceCollection services) => Services = services;
 
@@ -85,6 +86,19 @@ public sealed class EventStoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds settings of the <see cref="ProjectionDaemon"/> that runs the store's async projections
+    /// (registered, and started by the host, whenever the store has any). Every action runs, in order,
+    /// when the daemon is first needed; the container's <see cref="ILoggerFactory"/> and
+    /// <see cref="TimeProvider"/> are used unless the options set others.
+    /// </summary>
+    public EventStoreBuilder ConfigureProjectionDaemon(Action<ProjectionDaemonOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _configureDaemon.Add(configure);
+        return this;
+    }
+
     /// <summary>Stores events in process memory (for tests and prototypes).</summary>
     public EventStoreBuilder UseInMemory() =>
         UseStore(static services => new InMemoryEventStore(
@@ -96,6 +110,19 @@ public sealed class EventStoreBuilder
         ArgumentNullException.ThrowIfNull(factory);
         Services.Replace(ServiceDescriptor.Singleton(factory));
         return this;
+    }
+
+    internal ProjectionDaemon BuildProjectionDaemon(IServiceProvider services)
+    {
+        var options = new ProjectionDaemonOptions();
+        foreach (var configure in _configureDaemon)
+        {
+            configure(options);
+        }
+
+        options.LoggerFactory ??= services.GetService<ILoggerFactory>();
+        options.TimeProvider ??= services.GetService<TimeProvider>();
+        return new ProjectionDaemon(services.GetRequiredService<IEventStore>(), options);
     }
 
     internal EventStoreOptions BuildOptions(IServiceProvider services)

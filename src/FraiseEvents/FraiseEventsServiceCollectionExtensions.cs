@@ -10,7 +10,9 @@ public static class FraiseEventsServiceCollectionExtensions
     /// Adds an event store. Calling it again returns the same builder and adds the settings.
     /// Then choose the storage: <c>.UsePostgres(...)</c> or <c>.UseInMemory()</c>. The store is
     /// registered as <see cref="IEventStore"/>, as <see cref="Projections.IDocumentReader"/> and as
-    /// <see cref="ICheckpointStore"/>.
+    /// <see cref="ICheckpointStore"/>. A <see cref="Projections.ProjectionDaemon"/> is registered too (a
+    /// singleton, for its status and read-your-writes waits), with a hosted service that starts it when
+    /// the store has async projections and does nothing otherwise.
     /// </summary>
     /// <example><code>
     /// services.AddEventStore(o => o.Events.Register&lt;UserCreated&gt;()).UsePostgres(connectionString);
@@ -30,6 +32,8 @@ public static class FraiseEventsServiceCollectionExtensions
             services.TryAddSingleton(static sp => (Projections.IDocumentReader)sp.GetRequiredService<IEventStore>());
             services.TryAddSingleton(static sp => sp.GetRequiredService<IEventStore>() as ICheckpointStore ?? throw new InvalidOperationException(
                 "The registered IEventStore does not keep consumer checkpoints (ICheckpointStore); both FraiseEvents stores do."));
+            services.TryAddSingleton(builder.BuildProjectionDaemon);
+            services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService, Projections.ProjectionDaemonHost>();
             services.TryAddSingleton<IEventStore>(_ => throw new InvalidOperationException(
                 "AddEventStore() was called but no storage was chosen. Call .UsePostgres(...) (package FraiseEvents.Postgres) or .UseInMemory() on the builder it returns."));
         }

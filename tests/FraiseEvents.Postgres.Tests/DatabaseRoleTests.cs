@@ -225,6 +225,44 @@ public sealed class DatabaseRoleTests : PostgresFixture
     }
 
     [Test]
+    [NonParallelizable] // reads the global log, which open transactions of parallel tests would hold back
+    public async Task The_application_role_runs_the_projection_daemon_with_its_lock_documents_statements_and_checkpoints()
+    {
+        var schema = await NewOwnedSchemaAsync();
+        await Database.ExecuteAsync($"CREATE TABLE {schema}.role_rows (event_id uuid PRIMARY KEY, name text NOT NULL); "
+            + $"GRANT INSERT ON {schema}.role_rows TO {App}");
+        var store = await AppStoreAsync(schema, new AsyncUserDocumentProjection(), new RoleRows(ProjectionLifecycle.Async));
+        var id = StreamId.New();
+        await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]);
+        var last = await store.AppendAsync(id, ExpectedVersion.Exactly(1), [new NewEvent(new UserUpdated(id.Value, Name: "Ada L"))]);
+        await using var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(10) });
+
+        await daemon.StartAsync();
+        await daemon.WaitForProjectionAsync(AsyncUserDocumentProjection.ProjectionName, last.LogPosition, TimeSpan.FromSeconds(90));
+        await daemon.WaitForProjectionAsync("role_rows", last.LogPosition, TimeSpan.FromSeconds(90));
+        await daemon.StopAsync();
+
+        Assert.That(daemon.Statuses.Select(s => s.Fault), Is.All.Null);
+        Assert.That(await store.LoadAsync<AsyncUserDocument>(id), Is.EqualTo(new AsyncUserDocument("Ada L", "ada@example.com", 2)));
+        Assert.That(await Database.ScalarAsync<string>($"SELECT name FROM {schema}.role_rows"), Is.EqualTo("Ada"));
+        var reader = RoleStore(Reader, schema);
+        Assert.That(await reader.ReadCheckpointAsync("projection:role_rows"), Is.GreaterThanOrEqualTo(last.LogPosition));
+
+        // The reader role may not run projections: its daemon faults at once, saying what to grant.
+        var readerStore = RoleStore(Reader, schema, projections: [new AsyncUserDocumentProjection()]);
+        await using var readerDaemon = new ProjectionDaemon(readerStore, new ProjectionDaemonOptions { MaxRetries = 0 });
+        await readerDaemon.StartAsync();
+        for (var waited = 0; waited < 9000 && readerDaemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).State != ProjectionState.Faulted; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        var refused = readerDaemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).Fault;
+        Assert.That(refused!.Error, Is.InstanceOf<EventStoreConfigurationException>());
+        Assert.That(refused.Error.Message, Does.Contain("fe_grant_application_role").And.Contain("fe_try_lock_projection"));
+    }
+
+    [Test]
     public async Task A_store_moved_to_another_cluster_starts_as_the_application_role_and_records_its_new_origin()
     {
         var schema = await NewOwnedSchemaAsync();
@@ -408,8 +446,8 @@ public sealed class DatabaseRoleTests : PostgresFixture
     /// <summary>A SQL projection writing into a table of the user's own.</summary>
     private sealed class RoleRows : SqlProjection
     {
-        public RoleRows()
-            : base("role_rows") => Handles<UserCreated>();
+        public RoleRows(ProjectionLifecycle lifecycle = ProjectionLifecycle.Inline)
+            : base("role_rows", lifecycle) => Handles<UserCreated>();
 
         public override ValueTask ProjectAsync(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer, CancellationToken cancellationToken)
         {

@@ -12,6 +12,7 @@ internal static class PostgresErrorCodes
     public const string AppendNotWritten = "FE007";
     public const string DocumentChanged = "FE008";
     public const string ProjectionShapeChanged = "FE009";
+    public const string ProjectionCheckpointMoved = "FE010";
 
     public const string UniqueViolation = "23505";
     public const string SerializationFailure = "40001";

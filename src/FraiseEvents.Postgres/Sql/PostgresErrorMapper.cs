@@ -92,6 +92,10 @@ internal static class PostgresErrorMapper
             + "or of another library version, that writes to tb_events or tb_streams.", postgres),
         PostgresErrorCodes.ProjectionShapeChanged => new EventStoreConfigurationException(
             $"{postgres.MessageText} (SQLSTATE {postgres.SqlState}). {postgres.Hint}", postgres),
+        // The daemon reads FE010 as "fenced" itself; this reaches only a caller of fe_advance_projection
+        // outside the daemon, which is running a projection beside it.
+        PostgresErrorCodes.ProjectionCheckpointMoved => new EventStoreConfigurationException(
+            $"{postgres.MessageText} (SQLSTATE {postgres.SqlState}). {postgres.Hint} Let one ProjectionDaemon run each projection.", postgres),
         PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName =>
             new EventStoreConfigurationException(
                 $"The FraiseEvents schema is missing or incomplete in schema '{schema}' (SQLSTATE {postgres.SqlState}: {postgres.MessageText}). "

@@ -48,7 +48,25 @@ internal sealed class SqlStatements
         ReadLogEnd = $"SELECT tx_id, global_position FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() ORDER BY tx_id DESC, global_position DESC LIMIT 1";
         ReadCheckpoint = $"SELECT tx_id, global_position FROM {s}.tb_checkpoints WHERE consumer_name = $1 AND log_id = 0";
         AdvanceCheckpoint = $"SELECT {s}.advance_checkpoint($1, $2, $3, $4, $5)";
+        AdvanceProjection = $"SELECT {s}.fe_advance_projection($1, $2, $3, $4, $5, $6)";
+        ApplyProjectionDocuments = $"SELECT {s}.fe_apply_projection_documents($1, $2, $3, $4, $5, $6)";
+        TryLockProjection = $"SELECT {s}.fe_try_lock_projection($1)";
+        UnlockProjection = $"SELECT {s}.fe_unlock_projection($1)";
     }
+
+    /// <summary>An async projection batch's checkpoint compare-and-set: raises FE010 when the checkpoint moved.</summary>
+    public string AdvanceProjection { get; }
+
+    /// <summary>An async document projection batch's documents, with the version and position of each one's last event.</summary>
+    public string ApplyProjectionDocuments { get; }
+
+    /// <summary>Takes an async projection's session lock, without waiting: true when taken.</summary>
+    public string TryLockProjection { get; }
+
+    public string UnlockProjection { get; }
+
+    /// <summary>A round trip on a projection lock's connection: it fails once the session is gone, and the lock with it.</summary>
+    public string Ping => "SELECT 1";
 
     public string ReadLogFiltered { get; }
 

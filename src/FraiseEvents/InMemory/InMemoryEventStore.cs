@@ -315,6 +315,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         /// <summary>Document projections' documents: by projection name, then key.</summary>
         public Dictionary<string, Dictionary<string, StoredDocument>> Documents { get; } = [];
 
+        /// <summary>Which daemon runs each async projection (see InMemoryEventStore.AsyncProjections.cs).</summary>
+        public Dictionary<string, IProjectionLease> ProjectionLeases { get; } = new(StringComparer.Ordinal);
+
         public long LastPosition;
 
         public long LastTransactionId;

@@ -29,7 +29,10 @@ public abstract class DocumentProjection<TDocument> : IProjection, IDocumentProj
 
     /// <summary>Creates the projection.</summary>
     /// <param name="name">The projection's stable name (see <see cref="IProjection.Name"/>).</param>
-    /// <param name="lifecycle">When it runs; only <see cref="ProjectionLifecycle.Inline"/> is available yet.</param>
+    /// <param name="lifecycle">
+    /// When it runs: <see cref="ProjectionLifecycle.Inline"/> (the default) in the append's transaction, or
+    /// <see cref="ProjectionLifecycle.Async"/> from the global log, run by a <see cref="ProjectionDaemon"/>.
+    /// </param>
     protected DocumentProjection(string name, ProjectionLifecycle lifecycle = ProjectionLifecycle.Inline)
     {
         Name = name;

@@ -5,29 +5,44 @@ using FraiseEvents.Serialization;
 namespace FraiseEvents.Projections;
 
 /// <summary>
-/// The inline projections of one store, checked once when the store is created, and the fold both
-/// stores share: which documents an append needs read first, and what it writes.
+/// The projections of one store, checked once when the store is created, and the fold both stores
+/// and both lifecycles share: which documents an append (or a batch of the log) needs read first,
+/// and what it writes. The inline ones ride with appends; the async ones are run by the
+/// <see cref="ProjectionDaemon"/> through the same fold.
 /// </summary>
 internal sealed partial class InlineProjections
 {
     private readonly IDocumentProjection[] _documents;
     private readonly SqlProjection[] _sql;
+    private readonly IDocumentProjection[] _allDocuments;
+    private readonly SqlProjection[] _allSql;
+    private readonly IProjection[] _async;
     private readonly Dictionary<Type, IDocumentProjection> _byDocumentType;
     private readonly JsonSerializerOptions _json;
 
     private InlineProjections(IDocumentProjection[] documents, SqlProjection[] sql, JsonSerializerOptions json)
     {
-        _documents = documents;
-        _sql = sql;
+        _allDocuments = documents;
+        _allSql = sql;
+        _documents = Array.FindAll(documents, p => p.Lifecycle == ProjectionLifecycle.Inline);
+        _sql = Array.FindAll(sql, p => p.Lifecycle == ProjectionLifecycle.Inline);
+        _async = [.. documents.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Cast<IProjection>()
+            .Concat(sql.Where(p => p.Lifecycle == ProjectionLifecycle.Async))];
         _json = json;
         _byDocumentType = documents.ToDictionary(d => d.DocumentType);
     }
 
+    /// <summary>True when no inline projection rides with appends (async ones do not).</summary>
     public bool IsEmpty => _documents.Length == 0 && _sql.Length == 0;
 
-    public IReadOnlyList<IDocumentProjection> Documents => _documents;
+    /// <summary>Every document projection, inline or async: each has its table.</summary>
+    public IReadOnlyList<IDocumentProjection> Documents => _allDocuments;
 
-    public IReadOnlyList<SqlProjection> Sql => _sql;
+    /// <summary>Every SQL projection, inline or async.</summary>
+    public IReadOnlyList<SqlProjection> Sql => _allSql;
+
+    /// <summary>The async projections, in registration order: what a <see cref="ProjectionDaemon"/> runs.</summary>
+    public IReadOnlyList<IProjection> Async => _async;
 
     /// <summary>Checks every projection against the registered event types; the message names the projection.</summary>
     /// <exception cref="EventStoreConfigurationException">A projection is not valid.</exception>
@@ -50,10 +65,9 @@ internal sealed partial class InlineProjections
                 throw Invalid(name, "another projection has the same name; each needs its own.");
             }
 
-            if (projection.Lifecycle != ProjectionLifecycle.Inline)
+            if (!Enum.IsDefined(projection.Lifecycle))
             {
-                throw Invalid(name, $"its lifecycle is {projection.Lifecycle}, and only Inline projections run yet: async projections "
-                    + "need the projection daemon, which is not available. Register it as ProjectionLifecycle.Inline.");
+                throw Invalid(name, $"its lifecycle is {projection.Lifecycle}, which is not a ProjectionLifecycle: use Inline or Async.");
             }
 
             if (projection.EventTypes is not { Count: > 0 } handled)
@@ -139,34 +153,10 @@ internal sealed partial class InlineProjections
     public List<(IDocumentProjection Projection, List<string> Keys)> KeysToRead(IReadOnlyList<ProjectionAppend> appends, bool readAll)
     {
         var result = new List<(IDocumentProjection, List<string>)>();
+        var events = FoldEvent.Of(appends);
         foreach (var projection in _documents)
         {
-            List<string>? keys = null;
-            HashSet<string>? seen = null;
-            foreach (var append in appends)
-            {
-                for (var i = 0; i < append.Events.Count; i++)
-                {
-                    if (!projection.TryGetStep(append.Events[i].Data.GetType(), out var step, out var keyOf))
-                    {
-                        continue;
-                    }
-
-                    var key = KeyFor(projection, append, i, keyOf);
-                    if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
-                    {
-                        continue;
-                    }
-
-                    var absentForSure = keyOf is null && append.ExpectedVersion == ExpectedVersion.NoStream;
-                    if (readAll || (step.Action == DocumentAction.Apply && !absentForSure))
-                    {
-                        (keys ??= []).Add(key);
-                    }
-                }
-            }
-
-            if (keys is not null)
+            if (KeysToRead(projection, events, readAll) is { } keys)
             {
                 result.Add((projection, keys));
             }
@@ -176,17 +166,49 @@ internal sealed partial class InlineProjections
     }
 
     /// <summary>
+    /// The keys of <paramref name="projection"/>'s documents that <paramref name="events"/> touch and
+    /// that must be read before folding (every one with <paramref name="readAll"/>); null when none.
+    /// </summary>
+    public static List<string>? KeysToRead(IDocumentProjection projection, IReadOnlyList<FoldEvent> events, bool readAll)
+    {
+        List<string>? keys = null;
+        HashSet<string>? seen = null;
+        foreach (var e in events)
+        {
+            if (!projection.TryGetStep(e.Data.GetType(), out var step, out var keyOf))
+            {
+                continue;
+            }
+
+            var key = KeyFor(projection, e, keyOf);
+            if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
+            {
+                continue;
+            }
+
+            var absentForSure = keyOf is null && e.StreamIsNew;
+            if (readAll || (step.Action == DocumentAction.Apply && !absentForSure))
+            {
+                (keys ??= []).Add(key);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>
     /// Folds the append into the documents it touches. <paramref name="read"/> holds what
-    /// <see cref="KeysToRead"/> asked for (null for a key with no row).
+    /// <see cref="KeysToRead(IReadOnlyList{ProjectionAppend}, bool)"/> asked for (null for a key with no row).
     /// </summary>
     /// <exception cref="ProjectionFailedException">A projection threw, or changed a document that does not exist.</exception>
     public IReadOnlyList<(IDocumentProjection Projection, IReadOnlyList<DocumentWrite> Writes)> ProjectDocuments(
         IReadOnlyList<ProjectionAppend> appends, IReadOnlyDictionary<(string Projection, string Key), StoredDocument?> read)
     {
         List<(IDocumentProjection, IReadOnlyList<DocumentWrite>)>? documents = null;
+        var events = FoldEvent.Of(appends);
         foreach (var projection in _documents)
         {
-            if (Fold(projection, appends, read) is { Count: > 0 } writes)
+            if (Fold(projection, events, read) is { Count: > 0 } writes)
             {
                 (documents ??= []).Add((projection, writes));
             }
@@ -206,81 +228,114 @@ internal sealed partial class InlineProjections
         List<ProjectionStatement>? statements = null;
         foreach (var append in appends)
         {
+            var events = FoldEvent.Of([append]);
             foreach (var projection in _sql)
             {
-                var handled = HandledBy(projection, append);
-                if (handled.Count == 0)
-                {
-                    continue;
-                }
-
-                var writer = new StatementCollector(projection.Name, handled[0], statements ??= []);
-                try
-                {
-                    await projection.ProjectAsync(handled, writer, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    throw new ProjectionFailedException(projection.Name, append.StreamId,
-                        append.VersionOf(Array.FindIndex(append.Serialized, e => e.EventId == handled[0].EventId)), handled[0].EventType, ex);
-                }
+                await CollectStatementsAsync(projection, events, statements ??= [], cancellationToken).ConfigureAwait(false);
             }
         }
 
         return statements ?? (IReadOnlyList<ProjectionStatement>)[];
     }
 
-    private List<DocumentWrite>? Fold(IDocumentProjection projection, IReadOnlyList<ProjectionAppend> appends,
+    /// <summary>
+    /// Runs one SQL projection over <paramref name="events"/> (in order), calling it once per run of
+    /// consecutive handled events of one stream, and adds its statements to <paramref name="statements"/>.
+    /// </summary>
+    /// <exception cref="ProjectionFailedException">The projection threw; names the first event of the call.</exception>
+    public static async ValueTask CollectStatementsAsync(SqlProjection projection, IReadOnlyList<FoldEvent> events,
+        List<ProjectionStatement> statements, CancellationToken cancellationToken)
+    {
+        var i = 0;
+        while (i < events.Count)
+        {
+            var handled = new List<ProjectedEvent>();
+            FoldEvent? first = null;
+            var stream = events[i].StreamId;
+            for (; i < events.Count && events[i].StreamId == stream; i++)
+            {
+                var e = events[i];
+                var type = e.Data.GetType();
+                if (projection.EventTypes.Contains(type) || projection.EventTypes.Any(t => t.IsAssignableFrom(type)))
+                {
+                    first ??= e;
+                    handled.Add(new ProjectedEvent(e.StreamId, e.EventId, e.EventType, e.Data, e.Metadata, e.StreamType));
+                }
+            }
+
+            if (first is not { } firstEvent)
+            {
+                continue;
+            }
+
+            var writer = new StatementCollector(projection.Name, handled[0], firstEvent, statements);
+            try
+            {
+                await projection.ProjectAsync(handled, writer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new ProjectionFailedException(projection.Name, firstEvent.StreamId, firstEvent.Version, firstEvent.EventType, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Folds <paramref name="events"/> (in order) into the documents of <paramref name="projection"/> they
+    /// touch, starting from <paramref name="read"/> (keyed by projection name and key; null for a key
+    /// with no row). Null when no event is handled.
+    /// </summary>
+    /// <exception cref="ProjectionFailedException">The projection threw, or changed a document that does not exist.</exception>
+    public List<DocumentWrite>? Fold(IDocumentProjection projection, IReadOnlyList<FoldEvent> events,
         IReadOnlyDictionary<(string, string), StoredDocument?> read)
     {
         Dictionary<string, FoldState>? states = null;
         List<string>? order = null;
-        foreach (var append in appends)
+        foreach (var e in events)
         {
-            for (var i = 0; i < append.Events.Count; i++)
+            var data = e.Data;
+            if (!projection.TryGetStep(data.GetType(), out var step, out var keyOf))
             {
-                var data = append.Events[i].Data;
-                if (!projection.TryGetStep(data.GetType(), out var step, out var keyOf))
+                continue;
+            }
+
+            try
+            {
+                var key = KeyFor(projection, e, keyOf);
+                states ??= new Dictionary<string, FoldState>(StringComparer.Ordinal);
+                if (!states.TryGetValue(key, out var state))
                 {
-                    continue;
+                    state = Start(projection, e, keyOf, key, read);
+                    states.Add(key, state);
+                    (order ??= []).Add(key);
                 }
 
-                var eventType = append.Serialized[i].EventType;
-                try
+                switch (step.Action)
                 {
-                    var key = KeyFor(projection, append, i, keyOf);
-                    states ??= new Dictionary<string, FoldState>(StringComparer.Ordinal);
-                    if (!states.TryGetValue(key, out var state))
-                    {
-                        state = Start(projection, append, keyOf, key, read);
-                        states.Add(key, state);
-                        (order ??= []).Add(key);
-                    }
-
-                    switch (step.Action)
-                    {
-                        case DocumentAction.Create:
-                            state.Document = step.Fold!(null, data) ?? throw new InvalidOperationException("Its Create handler returned null.");
-                            break;
-                        case DocumentAction.Delete:
-                            state.Document = null;
-                            break;
-                        default:
-                            var current = state.Document ?? projection.Initial(key) ?? throw new InvalidOperationException(
-                                $"There is no document '{key}' to apply it to (none was created, or it was deleted). Give the projection a "
-                                + "Create handler for the event that starts the document, or StartWith(...) for a document that starts empty. "
-                                + "A projection added to a store that already has events needs its documents built first.");
-                            state.Document = step.Fold!(current, data) ?? throw new InvalidOperationException("Its Apply handler returned null.");
-                            break;
-                    }
-
-                    state.LastStreamId = append.StreamId;
-                    state.LastEventId = append.Serialized[i].EventId;
+                    case DocumentAction.Create:
+                        state.Document = step.Fold!(null, data) ?? throw new InvalidOperationException("Its Create handler returned null.");
+                        break;
+                    case DocumentAction.Delete:
+                        state.Document = null;
+                        break;
+                    default:
+                        var current = state.Document ?? projection.Initial(key) ?? throw new InvalidOperationException(
+                            $"There is no document '{key}' to apply it to (none was created, or it was deleted). Give the projection a "
+                            + "Create handler for the event that starts the document, or StartWith(...) for a document that starts empty. "
+                            + "A projection added to a store that already has events needs its documents built first.");
+                        state.Document = step.Fold!(current, data) ?? throw new InvalidOperationException("Its Apply handler returned null.");
+                        break;
                 }
-                catch (Exception ex)
-                {
-                    throw new ProjectionFailedException(projection.Name, append.StreamId, append.VersionOf(i), eventType, ex);
-                }
+
+                state.Last = e;
+            }
+            catch (ProjectionFailedException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                throw new ProjectionFailedException(projection.Name, e.StreamId, e.Version, e.EventType, ex);
             }
         }
 
@@ -294,13 +349,17 @@ internal sealed partial class InlineProjections
         {
             var state = states[key];
             var json = state.Document is null ? null : JsonSerializer.SerializeToUtf8Bytes(state.Document, projection.DocumentType, _json);
-            writes.Add(new DocumentWrite(key, state.ExpectedRevision, json, json is null, state.LastStreamId, state.LastEventId));
+            writes.Add(new DocumentWrite(key, state.ExpectedRevision, json, json is null, state.Last.StreamId, state.Last.EventId)
+            {
+                LastVersion = state.Last.Version,
+                LastPosition = state.Last.GlobalPosition,
+            });
         }
 
         return writes;
     }
 
-    private FoldState Start(IDocumentProjection projection, ProjectionAppend append, Func<object, string>? keyOf, string key,
+    private FoldState Start(IDocumentProjection projection, FoldEvent e, Func<object, string>? keyOf, string key,
         IReadOnlyDictionary<(string, string), StoredDocument?> read)
     {
         if (read.TryGetValue((projection.Name, key), out var stored))
@@ -312,38 +371,20 @@ internal sealed partial class InlineProjections
 
         // Not read: the first event starts or deletes the document, whatever was there (null), or
         // the stream is new, so its own document cannot exist yet (0).
-        return new FoldState { ExpectedRevision = keyOf is null && append.ExpectedVersion == ExpectedVersion.NoStream ? 0 : null };
+        return new FoldState { ExpectedRevision = keyOf is null && e.StreamIsNew ? 0 : null };
     }
 
-    private static List<ProjectedEvent> HandledBy(SqlProjection projection, ProjectionAppend append)
-    {
-        var handled = new List<ProjectedEvent>();
-        for (var i = 0; i < append.Events.Count; i++)
-        {
-            var newEvent = append.Events[i];
-            var type = newEvent.Data.GetType();
-            if (projection.EventTypes.Contains(type) || projection.EventTypes.Any(t => t.IsAssignableFrom(type)))
-            {
-                var serialized = append.Serialized[i];
-                handled.Add(new ProjectedEvent(append.StreamId, serialized.EventId, serialized.EventType, newEvent.Data,
-                    EventMetadata.Merge(newEvent.Metadata, append.Options?.Metadata) ?? EventMetadata.Empty, append.Options?.StreamType));
-            }
-        }
-
-        return handled;
-    }
-
-    private static string KeyFor(IDocumentProjection projection, ProjectionAppend append, int index, Func<object, string>? keyOf)
+    private static string KeyFor(IDocumentProjection projection, FoldEvent e, Func<object, string>? keyOf)
     {
         if (keyOf is null)
         {
-            return KeyOf(append.StreamId);
+            return KeyOf(e.StreamId);
         }
 
-        var key = keyOf(append.Events[index].Data);
+        var key = keyOf(e.Data);
         if (string.IsNullOrEmpty(key) || key.Length > 1000 || key.Contains('\0', StringComparison.Ordinal))
         {
-            throw new ProjectionFailedException(projection.Name, append.StreamId, append.VersionOf(index), append.Serialized[index].EventType,
+            throw new ProjectionFailedException(projection.Name, e.StreamId, e.Version, e.EventType,
                 new ArgumentException($"Its KeyBy gave the key '{key}': a document key must be 1 to 1000 characters, without U+0000."));
         }
 
@@ -362,17 +403,16 @@ internal sealed partial class InlineProjections
 
         public long? ExpectedRevision { get; init; }
 
-        public StreamId LastStreamId { get; set; }
-
-        public Guid LastEventId { get; set; }
+        public FoldEvent Last { get; set; }
     }
 
-    private sealed class StatementCollector(string projectionName, ProjectedEvent firstEvent, List<ProjectionStatement> statements) : IProjectionWriter
+    private sealed class StatementCollector(string projectionName, ProjectedEvent firstEvent, FoldEvent first,
+        List<ProjectionStatement> statements) : IProjectionWriter
     {
         public void Execute(string sql, params object?[] parameters)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-            statements.Add(new ProjectionStatement(projectionName, firstEvent, sql, parameters ?? []));
+            statements.Add(new ProjectionStatement(projectionName, firstEvent, sql, parameters ?? []) { FirstVersion = first.Version, FirstPosition = first.LogPosition });
         }
     }
 }

@@ -1,9 +1,10 @@
 namespace FraiseEvents.Projections;
 
 /// <summary>
-/// An event as an inline projection sees it: appended in the transaction the projection writes in.
-/// Its version and global position are assigned by the store when the append commits; SQL
-/// statements that need them read the stored row (<c>tb_events</c>, by <see cref="EventId"/>).
+/// An event as a SQL projection sees it: for an inline projection, appended in the transaction the
+/// projection writes in, its version and global position assigned by the store when the append
+/// commits; for an async one, read from the global log. SQL statements that need the version or
+/// position read the stored row (<c>tb_events</c>, by <see cref="EventId"/>).
 /// </summary>
 public sealed class ProjectedEvent
 {
@@ -32,7 +33,7 @@ public sealed class ProjectedEvent
     /// <summary>The event's metadata (<see cref="EventMetadata.Empty"/> when none).</summary>
     public EventMetadata Metadata { get; }
 
-    /// <summary>The stream type given with the append, if any.</summary>
+    /// <summary>The stream type given with the append, if any; always null for an async projection (the log does not carry it).</summary>
     public string? StreamType { get; }
 
     /// <inheritdoc />

@@ -10,8 +10,12 @@ public enum ProjectionLifecycle
     Inline = 0,
 
     /// <summary>
-    /// After the append, from the global log, by a background daemon. Not available yet: a store
-    /// refuses an async projection at start-up until the daemon ships.
+    /// After the append, from the global log, by a <see cref="ProjectionDaemon"/> (started by the host
+    /// when registered with dependency injection): in batches, each committed with the projection's
+    /// checkpoint in one transaction, so every event takes effect exactly once; one daemon at a time
+    /// runs the projection. Appends do not wait for it: read your own write with
+    /// <see cref="ProjectionDaemon.WaitForProjectionAsync"/>. A new async projection starts from the
+    /// beginning of the log. See docs/async-projections.md.
     /// </summary>
     Async = 1,
 }

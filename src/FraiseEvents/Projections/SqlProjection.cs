@@ -8,6 +8,10 @@ namespace FraiseEvents.Projections;
 /// with <see cref="ProjectionFailedException"/>.
 /// </summary>
 /// <remarks>
+/// An <see cref="ProjectionLifecycle.Async"/> SQL projection's statements run instead in the
+/// transaction of a <see cref="ProjectionDaemon"/> batch, with the projection's checkpoint, and
+/// <see cref="ProjectAsync"/> is called once per run of consecutive handled events of one stream in
+/// the batch (in practice once per append); a failure is retried, then faults the projection.
 /// The in-memory store runs <see cref="ProjectAsync"/> too (so its exceptions fail appends the same
 /// way) but has no database to run the statements in: it discards them.
 /// </remarks>
@@ -17,7 +21,10 @@ public abstract class SqlProjection : IProjection
 
     /// <summary>Creates the projection.</summary>
     /// <param name="name">The projection's stable name (see <see cref="IProjection.Name"/>).</param>
-    /// <param name="lifecycle">When it runs; only <see cref="ProjectionLifecycle.Inline"/> is available yet.</param>
+    /// <param name="lifecycle">
+    /// When it runs: <see cref="ProjectionLifecycle.Inline"/> (the default) in the append's transaction, or
+    /// <see cref="ProjectionLifecycle.Async"/> from the global log, run by a <see cref="ProjectionDaemon"/>.
+    /// </param>
     protected SqlProjection(string name, ProjectionLifecycle lifecycle = ProjectionLifecycle.Inline)
     {
         Name = name;

@@ -63,3 +63,35 @@ public sealed class ThrowingProjection : DocumentProjection<ThrowingProjection.S
 
     public sealed record Seen(string Name);
 }
+
+/// <summary>The user document of <see cref="UserDocumentProjection"/>, built by the projection daemon instead of inline.</summary>
+public sealed record AsyncUserDocument(string Name, string Email, int Changes);
+
+public sealed class AsyncUserDocumentProjection : DocumentProjection<AsyncUserDocument>
+{
+    public const string ProjectionName = "user_doc_async";
+
+    public AsyncUserDocumentProjection()
+        : base(ProjectionName, ProjectionLifecycle.Async)
+    {
+        Create<UserCreated>(e => new AsyncUserDocument(e.Name, e.Email, 1));
+        Apply<UserUpdated>((user, e) => user with { Name = e.Name ?? user.Name, Email = e.Email ?? user.Email, Changes = user.Changes + 1 });
+        Delete<UserDeleted>();
+    }
+}
+
+/// <summary>An async projection that throws on a user named "boom" while <see cref="Broken"/> is set.</summary>
+public sealed class AsyncThrowingProjection : DocumentProjection<AsyncThrowingProjection.Seen>
+{
+    public const string ProjectionName = "throwing_async";
+
+    public AsyncThrowingProjection()
+        : base(ProjectionName, ProjectionLifecycle.Async)
+    {
+        Create<UserCreated>(e => Broken && e.Name == "boom" ? throw new InvalidOperationException("boom is not a name") : new Seen(e.Name));
+    }
+
+    public bool Broken { get; set; } = true;
+
+    public sealed record Seen(string Name);
+}

@@ -45,10 +45,19 @@ public sealed class ProjectionValidationTests
     }
 
     [Test]
-    public void An_async_projection_is_refused_until_the_daemon_exists()
+    public async Task An_async_projection_is_accepted_and_does_not_ride_with_appends()
     {
-        var ex = Refused(o => o.Projections.Add(new Named("later", ProjectionLifecycle.Async)));
-        Assert.That(ex.Message, Does.Contain("'later'").And.Contain("Inline"));
+        var store = new InMemoryEventStore(TestEvents.Options(o => o.Projections.Add(new Named("later", ProjectionLifecycle.Async))));
+        var id = StreamId.New();
+        await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserDeleted(id.Value))]);
+        Assert.That(await store.LoadAsync<Named.Doc>(id), Is.Null, "an async projection runs in the daemon, not in the append");
+    }
+
+    [Test]
+    public void A_lifecycle_that_is_not_one_is_refused()
+    {
+        var ex = Refused(o => o.Projections.Add(new Named("odd", (ProjectionLifecycle)7)));
+        Assert.That(ex.Message, Does.Contain("'odd'").And.Contain("Inline or Async"));
     }
 
     [Test]

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace FraiseEvents.Projections;
+
+/// <summary>How a <see cref="ProjectionDaemon"/> reads the log, retries and contends for projections.</summary>
+public sealed class ProjectionDaemonOptions
+{
+    /// <summary>
+    /// How many events of the log one batch covers, handled by the projection or not; a batch commits
+    /// in one transaction with the checkpoint. <value>The default is 500.</value>
+    /// </summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// How long to wait before reading again once the visible end of the log is reached. After a full
+    /// batch the next one is read at once. <value>The default is 500 ms.</value>
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How many times a failing batch (a projection that throws, a statement that fails, an event that
+    /// cannot be read, the database) is retried before that projection stops as
+    /// <see cref="ProjectionState.Faulted"/>. <value>The default is 3 retries.</value>
+    /// </summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>
+    /// The wait before the first retry; it doubles with each retry, up to 30 seconds.
+    /// <value>The default is 200 ms (then 400 ms, 800 ms).</value>
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How often a daemon that does not hold a projection's lock (another daemon runs it) tries to take
+    /// it: the longest a projection waits after its holder stops or dies. <value>The default is 2 seconds.</value>
+    /// </summary>
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock for polling, retries and waits; the system clock when null.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Where the daemon logs starts, stops, retries, take-overs and faults; nothing is logged when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>A copy, so that changing the options after a daemon is made does not change it.</summary>
+    internal ProjectionDaemonOptions Clone() => (ProjectionDaemonOptions)MemberwiseClone();
+
+    /// <summary>Throws, naming the setting, when one is out of range.</summary>
+    internal void Validate()
+    {
+        Require(BatchSize is >= 1 and <= 10_000, nameof(BatchSize), $"{BatchSize}; it must be 1 to 10000");
+        Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), $"{PollInterval}; it must be positive");
+        Require(MaxRetries >= 0, nameof(MaxRetries), $"{MaxRetries}; it must be 0 or more");
+        Require(RetryDelay >= TimeSpan.Zero, nameof(RetryDelay), $"{RetryDelay}; it must not be negative");
+        Require(LeaseRetryInterval > TimeSpan.Zero, nameof(LeaseRetryInterval), $"{LeaseRetryInterval}; it must be positive");
+    }
+
+    private static void Require(bool valid, string setting, string problem)
+    {
+        if (!valid)
+        {
+            throw new ArgumentOutOfRangeException(setting, $"ProjectionDaemonOptions.{setting} is {problem}.");
+        }
+    }
+}
