@@ -79,6 +79,10 @@ internal sealed partial class ProjectionRunner
         long applied = 0;
         var leaseCheckedAt = _time.GetTimestamp();
         var yieldFirst = false;
+        // Made before the first read, so that an append signalled while that read runs wakes the first wait.
+        using var waiter = (_store as ILogWakeUp)?.CreateWaiter() ?? new LogWaiter(signal: null);
+        var woken = false;
+        TimeSpan? heldBackRetry = null;
         try
         {
             while (!run.Stopping.IsCancellationRequested)
@@ -181,7 +185,22 @@ internal sealed partial class ProjectionRunner
 
                 var live = complete && page.Scanned < _options.BatchSize;
                 Publish(live ? ProjectionState.Live : ProjectionState.CatchingUp, position, applied);
-                if (live && !await DelayAsync(_options.PollInterval, run).ConfigureAwait(false))
+                if (!live)
+                {
+                    woken = false;
+                    continue;
+                }
+
+                // Woken by an append whose event was not visible yet (an older transaction still runs): look
+                // again soon, 2 ms then doubling up to the poll interval, instead of a whole poll interval later.
+                heldBackRetry = woken && page.Scanned == 0
+                    ? TimeSpan.FromTicks(Math.Min((heldBackRetry ?? TimeSpan.FromMilliseconds(1)).Ticks * 2, _options.PollInterval.Ticks))
+                    : null;
+                try
+                {
+                    woken = await waiter.WaitAsync(heldBackRetry ?? _options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!run.Abort.IsCancellationRequested)
                 {
                     break;
                 }

@@ -94,6 +94,33 @@ public abstract class AsyncProjectionContract
     }
 
     [Test]
+    public async Task An_append_wakes_the_daemon_without_waiting_for_the_poll_interval()
+    {
+        var store = await StoreWithBothAsync();
+        // An hour between polls: only the store's wake-up can bring the appends to the read model in time.
+        await using var daemon = new ProjectionDaemon(store, Fast(o => o.PollInterval = TimeSpan.FromHours(1)));
+        await daemon.StartAsync();
+        await WaitForLiveAsync(daemon);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (streams, last) = await AppendUsersAsync(store, 2, seed: 10 + i);
+            await daemon.WaitForProjectionAsync(AsyncUserDocumentProjection.ProjectionName, last, Patience);
+            await AssertAsyncEqualsInlineAsync(store, streams);
+        }
+    }
+
+    private static async Task WaitForLiveAsync(ProjectionDaemon daemon)
+    {
+        var started = DateTime.UtcNow;
+        while (daemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).State != ProjectionState.Live)
+        {
+            Assert.That(DateTime.UtcNow - started, Is.LessThan(Patience), "the daemon never reached the end of the empty log");
+            await Task.Delay(10);
+        }
+    }
+
+    [Test]
     public async Task A_restarted_daemon_continues_from_the_checkpoint_and_applies_nothing_twice()
     {
         var store = await StoreWithBothAsync();
