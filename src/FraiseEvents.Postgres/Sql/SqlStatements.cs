@@ -44,7 +44,11 @@ internal sealed class SqlStatements
         ReadLogEnd = $"SELECT tx_id, global_position FROM {s}.tb_events WHERE tx_id < {s}.fe_safe_tx() ORDER BY tx_id DESC, global_position DESC LIMIT 1";
         ReadCheckpoint = $"SELECT tx_id, global_position FROM {s}.tb_checkpoints WHERE consumer_name = $1 AND log_id = 0";
         AdvanceCheckpoint = $"SELECT {s}.advance_checkpoint($1, $2, $3, $4, $5)";
+        IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
     }
+
+    /// <summary>Creates the opt-in author index if it is missing; true when it did.</summary>
+    public string IndexEventsByAuthor { get; }
 
     public string ReadLogFiltered { get; }
 
