@@ -26,7 +26,7 @@ internal static class Runner
 
     public static IReadOnlyList<Scenario> AllScenarios() =>
         [new SingleAppends(), new SingleAppends(inline: true), new BatchedAppends(), new BatchedAppends(inline: true), new BulkImport(), new ConcurrentWriters(), new HotStream(),
-         new RehydrateOne(), new RehydrateMany(), new Allocations()];
+         new RehydrateOne(), new RehydrateMany(), new Allocations(), new GrowthScenario()];
 
     public static IReadOnlyList<Scenario> Select(IReadOnlyList<string> ids)
     {
@@ -51,7 +51,7 @@ internal static class Runner
     {
         var sizes = options.Smoke ? Sizes.Smoke : Sizes.Full;
         var records = new List<RunRecord>();
-        foreach (var scenario in Select(options.Scenarios))
+        foreach (var scenario in Select(options.Scenarios).Where(s => options.Smoke || options.Scenarios.Count > 0 || !s.OptIn))
         {
             var inline = scenario.InlineProjection;
             var subjects = new List<(string Name, Func<string, ISubject> Create)>

@@ -24,6 +24,9 @@ internal abstract class Scenario
     /// <summary>Whether the raw-Npgsql limit exists for this shape.</summary>
     public virtual bool HasRawLimit => true;
 
+    /// <summary>Whether a full run includes it only when named (a smoke run runs every scenario).</summary>
+    public virtual bool OptIn => false;
+
     public abstract Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute);
 
     /// <summary>Appends that compile code paths, fill pools and prepare statements before timing.</summary>
