@@ -19,7 +19,7 @@ namespace FraiseEvents.Benchmarks.Scenarios;
 /// <remarks>
 /// The sizes are 1k (the start: reads need something to read), 500k, 2M and 5M events, or the
 /// comma-separated list in <see cref="StepsVariable"/>; a smoke run uses a few hundred events.
-/// Not part of a default full run (hours at 5M); name it: <c>-- G --reps 1</c>.
+/// Not part of a default full run (minutes per library at 5M, and 2.3 GB of disk); name it: <c>-- G --reps 1</c>.
 /// </remarks>
 internal sealed class GrowthScenario : Scenario
 {
