@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the side-by-side benchmarks (FraiseEvents vs Marten vs raw Npgsql) and prints the table.
 # Arguments go to the runner: scenario ids (S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8 S1-v4 S3-v4
-# S3-unbatched S3-multi S7-alone S2-long S5-snapshot), --reps N (default 5), --smoke,
+# S3-unbatched S3-multi S7-alone S2-long S5-snapshot, and G when named), --reps N (default 5), --smoke,
 # --out DIR, --micro. Uses FRAISEEVENTS_TEST_CONNECTION when set; otherwise starts a throwaway
 # local PostgreSQL with stock durable settings (installing the Debian package if needed).
 set -euo pipefail

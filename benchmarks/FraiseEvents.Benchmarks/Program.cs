@@ -6,7 +6,8 @@ const string Usage = """
 
     usage: dotnet run -c Release --project benchmarks/FraiseEvents.Benchmarks -- [options] [scenario…]
       scenario         S1 S1-inline S2 S2-inline S2' S3 S4 S5a S5b S7 S8
-                       S1-v4 S3-v4 S3-unbatched S3-multi S7-alone S2-long S5-snapshot (default: all)
+                       S1-v4 S3-v4 S3-unbatched S3-multi S7-alone S2-long S5-snapshot (default: all),
+                       G (growth to 5M events, only when named; sizes from FRAISEEVENTS_GROWTH_STEPS, e.g. 1000,200000,1000000)
       --smoke          every scenario once at a tiny size (CI)
       --reps N         repetitions per library (default 5)
       --out DIR        where to write results.csv, results.json, results.md (default benchmark-results)

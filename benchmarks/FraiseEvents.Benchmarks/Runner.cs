@@ -31,7 +31,8 @@ internal static class Runner
          new RehydrateOne(), new RehydrateMany(), new Allocations(),
          // A fairer, wider comparison: random stream ids, batching off, multi-stream transactions, latency alone, long streams, snapshots.
          new SingleAppends(randomIds: true), new ConcurrentWriters("S3-v4", randomIds: true), new ConcurrentWriters("S3-unbatched", batching: false),
-         new MultiStreamWriters(), new LatencyAlone(), new LongStreamAppends(), new SnapshotLoads()];
+         new MultiStreamWriters(), new LatencyAlone(), new LongStreamAppends(), new SnapshotLoads(),
+         new GrowthScenario()];
 
     public static IReadOnlyList<Scenario> Select(IReadOnlyList<string> ids)
     {
@@ -57,7 +58,7 @@ internal static class Runner
         var sizes = options.Smoke ? Sizes.Smoke : Sizes.Full;
         Scenario.Warm = options.Smoke ? WarmUp.Smoke : options.LightWarmUp ? WarmUp.Light : WarmUp.Full;
         var records = new List<RunRecord>();
-        foreach (var scenario in Select(options.Scenarios))
+        foreach (var scenario in Select(options.Scenarios).Where(s => options.Smoke || options.Scenarios.Count > 0 || !s.OptIn))
         {
             var inline = scenario.InlineProjection;
             var subjects = new List<(string Name, Func<string, ISubject> Create)>

@@ -39,6 +39,10 @@ internal static partial class LogMessages
         Message = "The store in schema {Schema} refuses to start: a projection's table was created with another shape ({Reason}).")]
     public static partial void ProjectionShapeChanged(this ILogger logger, string schema, string reason);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information,
+        Message = "Created the author index idx_events_by_author in schema {Schema} (IndexEventsByAuthor is set)")]
+    public static partial void AuthorIndexCreated(this ILogger logger, string schema);
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "The connection failed after an append to schema {Schema} was sent: it may or may not have committed. Retrying it with the same event ids settles it without writing twice.")]
     public static partial void AppendOutcomeUnknown(this ILogger logger, string schema, Exception? exception);

@@ -9,7 +9,9 @@ public sealed partial class PostgresEventStore : IAuditTrail
     /// <inheritdoc />
     /// <remarks>
     /// A stream's trail pages by version over the primary key; an author's trail pages by
-    /// (created_at, global_position) over <c>idx_events_created_by</c>. Neither uses OFFSET.
+    /// (created_at, global_position), over <c>idx_events_by_author</c> when
+    /// <see cref="PostgresEventStoreOptions.IndexEventsByAuthor"/> created it, otherwise by reading
+    /// the whole log. Neither uses OFFSET.
     /// </remarks>
     public async Task<AuditPage> ReadAuditTrailAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {

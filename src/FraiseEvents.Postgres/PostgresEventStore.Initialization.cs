@@ -62,11 +62,37 @@ public sealed partial class PostgresEventStore
             }
 
             await RunGuardsAsync(connection, cancellationToken).ConfigureAwait(false);
+            if (_options.IndexEventsByAuthor)
+            {
+                await EnsureAuthorIndexAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
             await EnsureProjectionsAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (PostgresErrorMapper.MapReadFailure(ex, Schema, "initializing the event store", _role) is { } mapped)
         {
             throw _logger.Logged(Schema, mapped);
+        }
+    }
+
+    private async Task EnsureAuthorIndexAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(_sql.IndexEventsByAuthor, connection);
+        // Building the index can take minutes on a large log: no command timeout cuts it short.
+        command.CommandTimeout = 0;
+        try
+        {
+            if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) // the function returns true or false
+            {
+                _logger.AuthorIndexCreated(Schema);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new EventStoreConfigurationException(
+                $"PostgresEventStoreOptions.IndexEventsByAuthor is set, but schema '{Schema}' has no author index and this role may not create it. "
+                + $"Run SELECT {StoreSchema.Quote(Schema)}.fe_index_events_by_author(); once as the store's owner (or create it with "
+                + "CREATE INDEX CONCURRENTLY, see docs/time-travel-and-audit.md), or turn the option off.", ex);
         }
     }
 

@@ -67,6 +67,20 @@ public sealed class PostgresEventStoreOptions
     /// </summary>
     public bool NotifyOnAppend { get; set; } = true;
 
+    /// <summary>
+    /// Index events by author (<c>created_by</c>) so that an audit trail by author
+    /// (<see cref="PostgresEventStore.ReadAuditTrailAsync"/> with <c>AuditQuery.ByAuthor</c>) reads
+    /// only the author's events, newest first, without a sort. The default is false: the index
+    /// costs about as much as the primary key on every event with an author, and without it an
+    /// audit by author returns the same rows by reading the whole log (time proportional to the
+    /// log, not to the author's events).
+    /// When true, start-up creates the index (<c>fe_index_events_by_author()</c>) if it is missing,
+    /// which needs the role that owns the store and holds off appends while it is built; on a large
+    /// store create it beforehand with <c>CREATE INDEX CONCURRENTLY</c> (docs/time-travel-and-audit.md).
+    /// Setting it back to false does not drop the index.
+    /// </summary>
+    public bool IndexEventsByAuthor { get; set; }
+
     /// <summary>Checks every setting; the message names the one that is wrong.</summary>
     public void Validate() => _ = StoreSchema.Quote(Schema);
 }

@@ -377,6 +377,19 @@ public sealed class DatabaseRoleTests : PostgresFixture
             Is.False, "PUBLIC may no longer call the functions that run as the owner");
     }
 
+    [Test]
+    public async Task An_application_role_asking_for_the_author_index_is_told_how_the_owner_creates_it_and_starts_once_it_exists()
+    {
+        var schema = await NewOwnedSchemaAsync();
+
+        var error = Assert.ThrowsAsync<EventStoreConfigurationException>(() => RoleStore(App, schema, indexEventsByAuthor: true).InitializeAsync());
+        Assert.That(error!.Message, Does.Contain($"\"{schema}\".fe_index_events_by_author()").And.Contain("IndexEventsByAuthor"));
+
+        await ExecuteAsync(Owner, $"SELECT {schema}.fe_index_events_by_author()");
+        await RoleStore(App, schema, indexEventsByAuthor: true).InitializeAsync();
+        Assert.That(await Database.ScalarAsync<bool>($"SELECT to_regclass('{schema}.idx_events_by_author') IS NOT NULL"), Is.True);
+    }
+
     /// <summary>A schema that the owner role holds and has migrated, with the application and reader roles granted.</summary>
     private async Task<string> NewOwnedSchemaAsync()
     {
@@ -395,7 +408,8 @@ public sealed class DatabaseRoleTests : PostgresFixture
         return store;
     }
 
-    private PostgresEventStore RoleStore(string role, string schema, bool applyMigrations = false, IProjection[]? projections = null)
+    private PostgresEventStore RoleStore(string role, string schema, bool applyMigrations = false, IProjection[]? projections = null,
+        bool indexEventsByAuthor = false)
     {
         var store = new PostgresEventStore(DataSourceFor(role), TestEvents.Options(o =>
         {
@@ -403,7 +417,7 @@ public sealed class DatabaseRoleTests : PostgresFixture
             {
                 o.Projections.Add(projection);
             }
-        }), new PostgresEventStoreOptions { Schema = schema, ApplyMigrationsOnStartup = applyMigrations });
+        }), new PostgresEventStoreOptions { Schema = schema, ApplyMigrationsOnStartup = applyMigrations, IndexEventsByAuthor = indexEventsByAuthor });
         lock (_roleStores)
         {
             _roleStores.Add(store);

@@ -150,6 +150,34 @@ public sealed class SchemaTests : PostgresFixture
     }
 
     [Test]
+    public async Task A_store_from_before_0013_keeps_its_events_and_ends_with_only_the_indexes_its_queries_need()
+    {
+        var store = await NewStoreAsync();
+        var streamId = StreamId.New();
+        await store.AppendAsync(streamId, ExpectedVersion.NoStream, TestEvents.Batch(3));
+        // The event table as 0001 and 0003 left it before 0013.
+        await Database.ExecuteAsync(
+            $"""
+            DROP INDEX {store.Schema}.idx_events_id;
+            ALTER TABLE {store.Schema}.tb_events ADD CONSTRAINT uq_tb_events_stream_event_id UNIQUE (stream_id, id);
+            CREATE INDEX idx_events_global_position ON {store.Schema}.tb_events (global_position);
+            CREATE INDEX idx_events_type ON {store.Schema}.tb_events (event_type);
+            CREATE INDEX idx_events_created_by ON {store.Schema}.tb_events (created_by, created_at, global_position) WHERE created_by IS NOT NULL;
+            DELETE FROM {store.Schema}.tb_schema_migrations WHERE version = 13;
+            """);
+
+        var applied = await store.Migrations.ApplyAsync();
+        var indexes = await Database.ScalarAsync<string>(
+            $"SELECT string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{store.Schema}' AND tablename = 'tb_events'");
+
+        Assert.That(applied.Select(m => m.Version), Is.EqualTo(new[] { 13 }));
+        Assert.That(indexes, Is.EqualTo("idx_events_created_at idx_events_id idx_events_tx_position pk_tb_events"));
+        Assert.That(await store.ReadStreamAsync(streamId).CountAsync(), Is.EqualTo(3));
+        var appended = await store.AppendAsync(StreamId.New(), ExpectedVersion.NoStream, TestEvents.Batch(1));
+        Assert.That(appended.NextExpectedVersion, Is.EqualTo(new StreamVersion(1)));
+    }
+
+    [Test]
     public async Task Every_unique_key_of_the_event_table_contains_the_stream_id()
     {
         var store = await NewStoreAsync();
@@ -163,7 +191,7 @@ public sealed class SchemaTests : PostgresFixture
               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) AND a.attname = 'stream_id')
             """);
 
-        Assert.That(uniqueKeys, Is.EqualTo(2));
+        Assert.That(uniqueKeys, Is.EqualTo(1), "the primary key; event ids are kept unique within a stream by the append under the stream's lock (0013)");
         Assert.That(withStreamId, Is.EqualTo(uniqueKeys));
     }
 

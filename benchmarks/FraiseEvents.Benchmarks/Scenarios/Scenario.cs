@@ -36,6 +36,9 @@ internal abstract class Scenario
     /// <summary>The warm-up of every run; the runner sets the smoke size for smoke runs.</summary>
     public static WarmUp Warm { get; set; } = WarmUp.Full;
 
+    /// <summary>Whether a full run includes it only when named (a smoke run runs every scenario).</summary>
+    public virtual bool OptIn => false;
+
     public abstract Task<IReadOnlyList<Measurement>> RunAsync(ISubject subject, Sizes sizes, Func<string, Task> execute);
 
     /// <summary>

@@ -20,6 +20,8 @@ internal sealed class FraiseSubject(string connectionString, bool withProjection
 
     public PostgresEventStore Store => _store;
 
+    public string ConnectionString => connectionString;
+
     public static EventStoreOptions Options()
     {
         var options = new EventStoreOptions();

@@ -22,6 +22,8 @@ internal sealed class MartenSubject(string connectionString, EventAppendMode mod
 
     public DocumentStore Store => _store;
 
+    public string ConnectionString => connectionString;
+
     public static DocumentStore CreateStore(string connectionString, EventAppendMode mode, bool withProjection = false, bool withSnapshot = false) => DocumentStore.For(options =>
     {
         options.Connection(connectionString);

@@ -28,5 +28,7 @@ internal static class PostgresErrorCodes
     public const string InvalidCatalogName = "3D000";
     public const string InsufficientPrivilege = "42501";
 
+    // The unique (stream_id, id) constraint that 0013 dropped: the append itself refuses reused
+    // ids (FE002). Still mapped, for a store whose owner adds the constraint back by hand.
     public const string EventIdConstraint = "uq_tb_events_stream_event_id";
 }

@@ -52,6 +52,7 @@ internal sealed class SqlStatements
         ApplyProjectionDocuments = $"SELECT {s}.fe_apply_projection_documents($1, $2, $3, $4, $5, $6)";
         TryLockProjection = $"SELECT {s}.fe_try_lock_projection($1)";
         UnlockProjection = $"SELECT {s}.fe_unlock_projection($1)";
+        IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
     }
 
     /// <summary>An async projection batch's checkpoint compare-and-set: raises FE010 when the checkpoint moved.</summary>
@@ -67,6 +68,9 @@ internal sealed class SqlStatements
 
     /// <summary>A round trip on a projection lock's connection: it fails once the session is gone, and the lock with it.</summary>
     public string Ping => "SELECT 1";
+
+    /// <summary>Creates the opt-in author index if it is missing; true when it did.</summary>
+    public string IndexEventsByAuthor { get; }
 
     public string ReadLogFiltered { get; }
 
