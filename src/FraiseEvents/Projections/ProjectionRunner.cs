@@ -12,6 +12,9 @@ internal sealed partial class ProjectionRunner
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
+    private static readonly TimeSpan FirstHeldBackRetry = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan MaxHeldBackRetry = TimeSpan.FromSeconds(1);
+
     private readonly IAsyncProjectionStore _store;
     private readonly IProjection _projection;
     private readonly ProjectionDaemonOptions _options;
@@ -191,10 +194,8 @@ internal sealed partial class ProjectionRunner
                     continue;
                 }
 
-                // Woken by an append whose event was not visible yet (an older transaction still runs): look
-                // again soon, 2 ms then doubling up to the poll interval, instead of a whole poll interval later.
-                heldBackRetry = woken && page.Scanned == 0
-                    ? TimeSpan.FromTicks(Math.Min((heldBackRetry ?? TimeSpan.FromMilliseconds(1)).Ticks * 2, _options.PollInterval.Ticks))
+                heldBackRetry = woken || heldBackRetry is not null
+                    ? await NextHeldBackRetryAsync(heldBackRetry, position, progressed: page.Scanned > 0, run.StopOrAbort.Token).ConfigureAwait(false)
                     : null;
                 try
                 {
@@ -239,6 +240,38 @@ internal sealed partial class ProjectionRunner
                 await ReleaseAsync(lease).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The wait before the next read when an append woke the runner but committed events still wait
+    /// beyond the log's visible end, because an older transaction is open: that transaction's end
+    /// signals nothing, so the runner looks again soon, 2 ms then doubling up to a second (or the
+    /// poll interval, if shorter), for as long as the log is held back. Null: wait to be woken.
+    /// </summary>
+    private async Task<TimeSpan?> NextHeldBackRetryAsync(TimeSpan? current, LogPosition position, bool progressed, CancellationToken cancellationToken)
+    {
+        if (_store is not ILogHeadReader heads)
+        {
+            return null;
+        }
+
+        try
+        {
+            var head = await heads.ReadLogHeadAsync(position, cancellationToken).ConfigureAwait(false);
+            if (!head.HeldBack)
+            {
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only latency depends on it: polling at the poll interval still delivers.
+            return null;
+        }
+
+        var longest = _options.PollInterval < MaxHeldBackRetry ? _options.PollInterval : MaxHeldBackRetry;
+        var next = current is { } retry && !progressed ? retry * 2 : FirstHeldBackRetry;
+        return next < longest ? next : longest;
     }
 
     private async Task<bool> StillLeadingAsync(IProjectionLease lease, CancellationToken cancellationToken)
