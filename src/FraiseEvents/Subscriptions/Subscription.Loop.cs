@@ -7,6 +7,9 @@ public sealed partial class Subscription
     /// <summary>The first re-read after a wake-up that found nothing visible yet; it doubles up to the poll interval.</summary>
     private static readonly TimeSpan FirstHeldBackRetry = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>The longest wait between re-reads while the log is held back after a wake-up.</summary>
+    private static readonly TimeSpan MaxHeldBackRetry = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// The one loop of a run: read a page after <paramref name="position"/>, hand its events to the
     /// handler in order, store the checkpoint when due, wait to be woken (or poll) when the page came
@@ -95,14 +98,14 @@ public sealed partial class Subscription
                     if (lag is not null)
                     {
                         // A wake-up that found nothing: is an open transaction holding the event back?
-                        await lag.RefreshAsync(position, state == SubscriptionState.Live, progressed, now: woken && !progressed, run.StopOrAbort.Token)
+                        await lag.RefreshAsync(position, state == SubscriptionState.Live, progressed, now: woken || heldBackRetry is not null, run.StopOrAbort.Token)
                             .ConfigureAwait(false);
                     }
 
                     Publish(state, position, checkpoint.Stored, handled, lag: lag?.Lag);
                     if (state == SubscriptionState.Live)
                     {
-                        heldBackRetry = NextHeldBackRetry(heldBackRetry, progressed, woken && lag is { HeldBack: true });
+                        heldBackRetry = NextHeldBackRetry(heldBackRetry, progressed, (woken || heldBackRetry is not null) && lag is { HeldBack: true });
                         woken = await waiter.WaitAsync(heldBackRetry ?? _options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
                     }
                     else
@@ -137,19 +140,21 @@ public sealed partial class Subscription
 
     /// <summary>
     /// The wait before the next read when it should be shorter than the poll interval: an append
-    /// woke the subscription but its event was not visible yet, because an older transaction holds
-    /// the log's visible end back. That transaction's end signals nothing, so the subscription
-    /// re-reads soon, backing off, until a read finds something or the back-off reaches the poll interval.
+    /// woke the subscription but committed events still wait beyond the log's visible end, because
+    /// an older transaction is open. That transaction's end signals nothing, so the subscription
+    /// re-reads soon, 2 ms then doubling up to a second (or the poll interval, if shorter), for as
+    /// long as the log is held back; a read that found events starts the back-off again.
     /// </summary>
     private TimeSpan? NextHeldBackRetry(TimeSpan? current, bool progressed, bool wokenButHeldBack)
     {
-        if (progressed)
+        if (!wokenButHeldBack)
         {
             return null;
         }
 
-        var next = current is { } retry ? retry * 2 : wokenButHeldBack ? FirstHeldBackRetry : (TimeSpan?)null;
-        return next < _options.PollInterval ? next : null;
+        var longest = _options.PollInterval < MaxHeldBackRetry ? _options.PollInterval : MaxHeldBackRetry;
+        var next = current is { } retry && !progressed ? retry * 2 : FirstHeldBackRetry;
+        return next < longest ? next : longest;
     }
 
     private void Fault(LogPosition position, LogPosition stored, long handled, SubscriptionFault fault)
