@@ -29,8 +29,7 @@ public sealed class DaemonUnderLoadTests : PostgresFixture
     {
         var schema = NewSchemaName();
         var store = await NewStoreAsync(o => o.Projections.Add(new CountedEvents()).Add<AsyncUserDocumentProjection>(), schema);
-        // No primary key: an event applied twice would show as a second row instead of failing the batch.
-        await Database.ExecuteAsync($"CREATE TABLE \"{schema}\".counted_events (event_id uuid NOT NULL)");
+        await Database.ExecuteAsync(CountedEvents.CreateTableSql(schema));
 
         await using var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
         var seenByA = new ConcurrentBag<Guid>();
@@ -83,7 +82,7 @@ public sealed class DaemonUnderLoadTests : PostgresFixture
         var expected = committed.ToHashSet();
         Assert.That(expected, Has.Count.EqualTo(Writers * EventsPerWriter));
         Assert.That(rolledBack, Is.Not.Empty, "the run must include rolled-back transactions");
-        var counted = await ListAsync<Guid>($"SELECT event_id FROM \"{schema}\".counted_events");
+        var counted = await ListAsync<Guid>(CountedEvents.SelectInOrderSql(schema));
         Assert.That(counted, Has.Count.EqualTo(expected.Count), "every committed event applied exactly once: no more rows than events");
         Assert.That(counted.ToHashSet().SetEquals(expected), Is.True, "the applied events are exactly the committed ones");
         Assert.That(seenByA.ToHashSet().SetEquals(expected), Is.True, "subscription A saw every committed event and nothing rolled back");
@@ -146,25 +145,6 @@ public sealed class DaemonUnderLoadTests : PostgresFixture
         {
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"waited in vain for {what}");
             await Task.Delay(20);
-        }
-    }
-
-    /// <summary>Writes one row per applied event, in the batch's transaction.</summary>
-    private sealed class CountedEvents : SqlProjection
-    {
-        public const string ProjectionName = "counted";
-
-        public CountedEvents()
-            : base(ProjectionName, ProjectionLifecycle.Async)
-        {
-            Handles<UserCreated>();
-            Handles<UserUpdated>();
-        }
-
-        public override ValueTask ProjectAsync(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer, CancellationToken cancellationToken)
-        {
-            writer.Execute("INSERT INTO counted_events (event_id) SELECT unnest($1::uuid[])", (object)events.Select(e => e.EventId).ToArray());
-            return ValueTask.CompletedTask;
         }
     }
 }
