@@ -33,7 +33,7 @@ AS $$
     FROM pg_catalog.pg_locks
     WHERE locktype = 'advisory' AND granted AND objsubid = 2
       AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-      AND classid = hashtext('fraiseevents.projection_daemon_member.' || current_schema())::oid
+      AND classid = (hashtext('fraiseevents.projection_daemon_member.' || current_schema())::bigint & 4294967295)::oid
 $$;
 
 -- The daemon runs as the application's role: fe_grant_store_access grants these to it (not to readers).
