@@ -18,6 +18,7 @@ using FraiseEvents.Projections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ProjectionWorker;
 
 const string Schema = "projection_worker_sample";
 var append = false;
@@ -79,204 +80,207 @@ if (!append)
 
 return Environment.ExitCode;
 
-/// <summary>An order was placed.</summary>
-public sealed record OrderPlaced(Guid OrderId, string Customer);
-
-/// <summary>An item was added to an order.</summary>
-public sealed record ItemAdded(Guid OrderId, string Sku, int Quantity, long PriceCents);
-
-/// <summary>The read model: per order, its customer, how many items and the total.</summary>
-public sealed record OrderTotal(string Customer, int Items, long TotalCents);
-
-/// <summary>An async document projection: the daemon keeps it, in the background, after the appends commit.</summary>
-public sealed class OrderTotals : DocumentProjection<OrderTotal>
+namespace ProjectionWorker
 {
-    public const string ProjectionName = "order_totals";
+    /// <summary>An order was placed.</summary>
+    public sealed record OrderPlaced(Guid OrderId, string Customer);
 
-    public OrderTotals()
-        : base(ProjectionName, ProjectionLifecycle.Async)
-    {
-        Create<OrderPlaced>(e => new OrderTotal(e.Customer, 0, 0));
-        Apply<ItemAdded>((order, e) => order with { Items = order.Items + e.Quantity, TotalCents = order.TotalCents + e.Quantity * e.PriceCents });
-    }
+    /// <summary>An item was added to an order.</summary>
+    public sealed record ItemAdded(Guid OrderId, string Sku, int Quantity, long PriceCents);
 
-    /// <summary>The same fold, by hand, for the check.</summary>
-    public static OrderTotal? Fold(IEnumerable<object> events)
+    /// <summary>The read model: per order, its customer, how many items and the total.</summary>
+    public sealed record OrderTotal(string Customer, int Items, long TotalCents);
+
+    /// <summary>An async document projection: the daemon keeps it, in the background, after the appends commit.</summary>
+    public sealed class OrderTotals : DocumentProjection<OrderTotal>
     {
-        OrderTotal? order = null;
-        foreach (var e in events)
+        public const string ProjectionName = "order_totals";
+
+        public OrderTotals()
+            : base(ProjectionName, ProjectionLifecycle.Async)
         {
-            order = e switch
-            {
-                OrderPlaced placed => new OrderTotal(placed.Customer, 0, 0),
-                ItemAdded item when order is not null => order with { Items = order.Items + item.Quantity, TotalCents = order.TotalCents + item.Quantity * item.PriceCents },
-                _ => order,
-            };
+            Create<OrderPlaced>(e => new OrderTotal(e.Customer, 0, 0));
+            Apply<ItemAdded>((order, e) => order with { Items = order.Items + e.Quantity, TotalCents = order.TotalCents + e.Quantity * e.PriceCents });
         }
 
-        return order;
-    }
-}
-
-/// <summary>Appends an order with a few items about ten times a second.</summary>
-public sealed class Appender(IEventStore store, IHostApplicationLifetime lifetime, TimeSpan? runFor) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = DateTime.UtcNow;
-        var random = new Random();
-        var orders = 0;
-        try
+        /// <summary>The same fold, by hand, for the check.</summary>
+        public static OrderTotal? Fold(IEnumerable<object> events)
         {
-            while (!stoppingToken.IsCancellationRequested && (runFor is null || DateTime.UtcNow - started < runFor))
+            OrderTotal? order = null;
+            foreach (var e in events)
             {
-                var id = StreamId.New();
-                var events = new List<NewEvent> { new(new OrderPlaced(id.Value, $"customer {random.Next(100)}")) };
-                events.AddRange(Enumerable.Range(0, random.Next(1, 4))
-                    .Select(_ => new NewEvent(new ItemAdded(id.Value, $"sku-{random.Next(50)}", random.Next(1, 5), random.Next(100, 5000)))));
-                var appended = await store.AppendAsync(id, ExpectedVersion.NoStream, (IReadOnlyList<NewEvent>)events, cancellationToken: stoppingToken);
-                if (++orders % 10 == 0)
+                order = e switch
                 {
-                    Console.WriteLine($"appended {orders} orders; the last at log position {appended.LogPosition}");
+                    OrderPlaced placed => new OrderTotal(placed.Customer, 0, 0),
+                    ItemAdded item when order is not null => order with { Items = order.Items + item.Quantity, TotalCents = order.TotalCents + item.Quantity * item.PriceCents },
+                    _ => order,
+                };
+            }
+
+            return order;
+        }
+    }
+
+    /// <summary>Appends an order with a few items about ten times a second.</summary>
+    public sealed class Appender(IEventStore store, IHostApplicationLifetime lifetime, TimeSpan? runFor) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            var started = DateTime.UtcNow;
+            var random = new Random();
+            var orders = 0;
+            try
+            {
+                while (!stoppingToken.IsCancellationRequested && (runFor is null || DateTime.UtcNow - started < runFor))
+                {
+                    var id = StreamId.New();
+                    var events = new List<NewEvent> { new(new OrderPlaced(id.Value, $"customer {random.Next(100)}")) };
+                    events.AddRange(Enumerable.Range(0, random.Next(1, 4))
+                        .Select(_ => new NewEvent(new ItemAdded(id.Value, $"sku-{random.Next(50)}", random.Next(1, 5), random.Next(100, 5000)))));
+                    var appended = await store.AppendAsync(id, ExpectedVersion.NoStream, (IReadOnlyList<NewEvent>)events, cancellationToken: stoppingToken);
+                    if (++orders % 10 == 0)
+                    {
+                        Console.WriteLine($"appended {orders} orders; the last at log position {appended.LogPosition}");
+                    }
+
+                    await Task.Delay(100, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Console.WriteLine($"appending failed: {ex}");
+                Environment.ExitCode = 1;
+            }
+
+            Console.WriteLine($"appended {orders} orders");
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>Prints, every second, where each async projection is as this worker sees it.</summary>
+    public sealed class StatusPrinter(IEventStore store, ProjectionDaemon daemon, IHostApplicationLifetime lifetime, TimeSpan? runFor) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            var started = DateTime.UtcNow;
+            try
+            {
+                while (runFor is null || DateTime.UtcNow - started < runFor)
+                {
+                    await Task.Delay(1000, stoppingToken);
+                    foreach (var status in daemon.Statuses)
+                    {
+                        // A projection another worker runs is as far as its stored checkpoint.
+                        var elsewhere = status.State is ProjectionState.Standby or ProjectionState.Stopped;
+                        var position = elsewhere
+                            ? await ((ICheckpointStore)store).ReadCheckpointAsync("projection:" + status.Name, stoppingToken) ?? LogPosition.Start
+                            : status.Position;
+                        Console.WriteLine($"{DateTime.Now:HH:mm:ss} pid {Environment.ProcessId} {status.Name}: {status.State,-10}"
+                            + $"{(elsewhere ? " (another worker runs it)" : "")} position {position}, lag {await LagAsync(position, stoppingToken)}");
+                    }
                 }
 
-                await Task.Delay(100, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            Console.WriteLine($"appending failed: {ex}");
-            Environment.ExitCode = 1;
-        }
-
-        Console.WriteLine($"appended {orders} orders");
-        lifetime.StopApplication();
-    }
-}
-
-/// <summary>Prints, every second, where each async projection is as this worker sees it.</summary>
-public sealed class StatusPrinter(IEventStore store, ProjectionDaemon daemon, IHostApplicationLifetime lifetime, TimeSpan? runFor) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = DateTime.UtcNow;
-        try
-        {
-            while (runFor is null || DateTime.UtcNow - started < runFor)
-            {
-                await Task.Delay(1000, stoppingToken);
+                // Before exiting on its own, the worker makes sure its projections keep up: whichever worker
+                // runs each one, it reaches the end of the log as it is now.
+                var end = await Checks.LogEndAsync(store, stoppingToken);
                 foreach (var status in daemon.Statuses)
                 {
-                    // A projection another worker runs is as far as its stored checkpoint.
-                    var elsewhere = status.State is ProjectionState.Standby or ProjectionState.Stopped;
-                    var position = elsewhere
-                        ? await ((ICheckpointStore)store).ReadCheckpointAsync("projection:" + status.Name, stoppingToken) ?? LogPosition.Start
-                        : status.Position;
-                    Console.WriteLine($"{DateTime.Now:HH:mm:ss} pid {Environment.ProcessId} {status.Name}: {status.State,-10}"
-                        + $"{(elsewhere ? " (another worker runs it)" : "")} position {position}, lag {await LagAsync(position, stoppingToken)}");
+                    await daemon.WaitForProjectionAsync(status.Name, end, TimeSpan.FromSeconds(60), stoppingToken);
+                    Console.WriteLine($"{status.Name} reached the end of the log, {end}");
                 }
             }
-
-            // Before exiting on its own, the worker makes sure its projections keep up: whichever worker
-            // runs each one, it reaches the end of the log as it is now.
-            var end = await Checks.LogEndAsync(store, stoppingToken);
-            foreach (var status in daemon.Statuses)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                await daemon.WaitForProjectionAsync(status.Name, end, TimeSpan.FromSeconds(60), stoppingToken);
-                Console.WriteLine($"{status.Name} reached the end of the log, {end}");
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (ProjectionWaitTimeoutException ex)
-        {
-            Console.WriteLine(ex.Message);
-            Environment.ExitCode = 1;
-        }
-
-        lifetime.StopApplication();
-    }
-
-    /// <summary>The events of the log after <paramref name="position"/> (counted up to 10,000).</summary>
-    private async Task<string> LagAsync(LogPosition position, CancellationToken cancellationToken)
-    {
-        var behind = 0;
-        await foreach (var _ in store.ReadAllAsync(position, 10_000, cancellationToken))
-        {
-            behind++;
-        }
-
-        return behind == 10_000 ? "10000+ events" : $"{behind} events";
-    }
-}
-
-/// <summary>What a worker checks before it exits.</summary>
-public static class Checks
-{
-    public static async Task<LogPosition> LogEndAsync(IEventStore store, CancellationToken cancellationToken)
-    {
-        var end = LogPosition.Start;
-        while (true)
-        {
-            var before = end;
-            await foreach (var e in store.ReadAllAsync(end, 1000, cancellationToken))
+            catch (ProjectionWaitTimeoutException ex)
             {
-                end = e.LogPosition;
+                Console.WriteLine(ex.Message);
+                Environment.ExitCode = 1;
             }
 
-            if (end == before)
+            lifetime.StopApplication();
+        }
+
+        /// <summary>The events of the log after <paramref name="position"/> (counted up to 10,000).</summary>
+        private async Task<string> LagAsync(LogPosition position, CancellationToken cancellationToken)
+        {
+            var behind = 0;
+            await foreach (var _ in store.ReadAllAsync(position, 10_000, cancellationToken))
             {
-                return end;
+                behind++;
             }
+
+            return behind == 10_000 ? "10000+ events" : $"{behind} events";
         }
     }
 
-    /// <summary>Each order's document equals the fold of its events up to the projection's stored checkpoint.</summary>
-    public static async Task<bool> ReadModelEqualsFoldAsync(IEventStore store, bool print)
+    /// <summary>What a worker checks before it exits.</summary>
+    public static class Checks
     {
-        var checkpoint = await ((ICheckpointStore)store).ReadCheckpointAsync("projection:" + OrderTotals.ProjectionName) ?? LogPosition.Start;
-        var events = new Dictionary<StreamId, List<object>>();
-        var at = LogPosition.Start;
-        var done = false;
-        while (!done)
+        public static async Task<LogPosition> LogEndAsync(IEventStore store, CancellationToken cancellationToken)
         {
-            var before = at;
-            await foreach (var e in store.ReadAllAsync(at, 1000))
+            var end = LogPosition.Start;
+            while (true)
             {
-                if (e.LogPosition > checkpoint)
+                var before = end;
+                await foreach (var e in store.ReadAllAsync(end, 1000, cancellationToken))
                 {
-                    done = true;
-                    break;
+                    end = e.LogPosition;
                 }
 
-                (events.TryGetValue(e.StreamId, out var list) ? list : events[e.StreamId] = []).Add(e.Data);
-                at = e.LogPosition;
+                if (end == before)
+                {
+                    return end;
+                }
             }
-
-            done |= at == before;
         }
 
-        var reader = (IDocumentReader)store;
-        var wrong = 0;
-        foreach (var (id, stream) in events)
+        /// <summary>Each order's document equals the fold of its events up to the projection's stored checkpoint.</summary>
+        public static async Task<bool> ReadModelEqualsFoldAsync(IEventStore store, bool print)
         {
-            if (await reader.LoadAsync<OrderTotal>(id) != OrderTotals.Fold(stream))
+            var checkpoint = await ((ICheckpointStore)store).ReadCheckpointAsync("projection:" + OrderTotals.ProjectionName) ?? LogPosition.Start;
+            var events = new Dictionary<StreamId, List<object>>();
+            var at = LogPosition.Start;
+            var done = false;
+            while (!done)
             {
-                wrong++;
+                var before = at;
+                await foreach (var e in store.ReadAllAsync(at, 1000))
+                {
+                    if (e.LogPosition > checkpoint)
+                    {
+                        done = true;
+                        break;
+                    }
+
+                    (events.TryGetValue(e.StreamId, out var list) ? list : events[e.StreamId] = []).Add(e.Data);
+                    at = e.LogPosition;
+                }
+
+                done |= at == before;
             }
-        }
 
-        if (print || wrong > 0)
-        {
-            Console.WriteLine(wrong == 0
-                ? $"read model check: {events.Count} orders, each equal to the fold of its events up to {checkpoint}"
-                : $"read model check FAILED: {wrong} of {events.Count} orders differ from the fold of their events");
-        }
+            var reader = (IDocumentReader)store;
+            var wrong = 0;
+            foreach (var (id, stream) in events)
+            {
+                if (await reader.LoadAsync<OrderTotal>(id) != OrderTotals.Fold(stream))
+                {
+                    wrong++;
+                }
+            }
 
-        return wrong == 0;
+            if (print || wrong > 0)
+            {
+                Console.WriteLine(wrong == 0
+                    ? $"read model check: {events.Count} orders, each equal to the fold of its events up to {checkpoint}"
+                    : $"read model check FAILED: {wrong} of {events.Count} orders differ from the fold of their events");
+            }
+
+            return wrong == 0;
+        }
     }
 }
