@@ -48,21 +48,22 @@ connectionString ??= Environment.GetEnvironmentVariable("FRAISEEVENTS_CONNECTION
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddEventStore(o =>
+var eventStore = builder.Services.AddEventStore(o =>
     {
         o.Events.Register<OrderPlaced>();
         o.Events.Register<ItemAdded>();
     })
-    .UsePostgres(connectionString, o => o.Schema = Schema)
-    .AddProjection<OrderTotals>()
-    .ConfigureProjectionDaemon(o => o.LeaseRetryInterval = TimeSpan.FromSeconds(1));
+    .UsePostgres(connectionString, o => o.Schema = Schema);
 if (append)
 {
+    // Appends do not need the async projection: only the workers register it, so only they run it.
     builder.Services.AddHostedService(services => new Appender(services.GetRequiredService<IEventStore>(),
         services.GetRequiredService<IHostApplicationLifetime>(), runFor));
 }
 else
 {
+    eventStore.AddProjection<OrderTotals>()
+        .ConfigureProjectionDaemon(o => o.LeaseRetryInterval = TimeSpan.FromSeconds(1));
     builder.Services.AddHostedService(services => new StatusPrinter(services.GetRequiredService<IEventStore>(),
         services.GetRequiredService<ProjectionDaemon>(), services.GetRequiredService<IHostApplicationLifetime>(), runFor));
 }
