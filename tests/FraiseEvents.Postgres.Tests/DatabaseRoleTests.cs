@@ -240,7 +240,11 @@ public sealed class DatabaseRoleTests : PostgresFixture
         await daemon.StartAsync();
         await daemon.WaitForProjectionAsync(AsyncUserDocumentProjection.ProjectionName, last.LogPosition, TimeSpan.FromSeconds(90));
         await daemon.WaitForProjectionAsync("role_rows", last.LogPosition, TimeSpan.FromSeconds(90));
+        // Its runners contend only after its first count, so by now it has taken its member slot.
+        var members = await Database.ScalarAsync<int>($"SELECT {schema}.fe_count_projection_daemons()");
         await daemon.StopAsync();
+        Assert.That(members, Is.EqualTo(1), "the application role announced its daemon among the store's live daemons");
+        Assert.That(await Database.ScalarAsync<int>($"SELECT {schema}.fe_count_projection_daemons()"), Is.Zero, "a stopped daemon leaves its slot");
 
         Assert.That(daemon.Statuses.Select(s => s.Fault), Is.All.Null);
         Assert.That(await store.LoadAsync<AsyncUserDocument>(id), Is.EqualTo(new AsyncUserDocument("Ada L", "ada@example.com", 2)));

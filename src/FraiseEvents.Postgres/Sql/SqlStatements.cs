@@ -52,6 +52,9 @@ internal sealed class SqlStatements
         ApplyProjectionDocuments = $"SELECT {s}.fe_apply_projection_documents($1, $2, $3, $4, $5, $6)";
         TryLockProjection = $"SELECT {s}.fe_try_lock_projection($1)";
         UnlockProjection = $"SELECT {s}.fe_unlock_projection($1)";
+        TryJoinProjectionDaemons = $"SELECT {s}.fe_try_join_projection_daemons($1)";
+        LeaveProjectionDaemons = $"SELECT {s}.fe_leave_projection_daemons($1)";
+        CountProjectionDaemons = $"SELECT {s}.fe_count_projection_daemons()";
         IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
     }
 
@@ -65,6 +68,14 @@ internal sealed class SqlStatements
     public string TryLockProjection { get; }
 
     public string UnlockProjection { get; }
+
+    /// <summary>Takes a projection daemon's member slot (a session lock), without waiting: true when taken.</summary>
+    public string TryJoinProjectionDaemons { get; }
+
+    public string LeaveProjectionDaemons { get; }
+
+    /// <summary>How many member slots of the store are held: its live projection daemons.</summary>
+    public string CountProjectionDaemons { get; }
 
     /// <summary>A round trip on a projection lock's connection: it fails once the session is gone, and the lock with it.</summary>
     public string Ping => "SELECT 1";

@@ -318,6 +318,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         /// <summary>Which daemon runs each async projection (see InMemoryEventStore.AsyncProjections.cs).</summary>
         public Dictionary<string, IProjectionLease> ProjectionLeases { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The live projection daemons over these events, among which the async projections are spread.</summary>
+        public HashSet<object> ProjectionDaemons { get; } = [];
+
         public long LastPosition;
 
         public long LastTransactionId;

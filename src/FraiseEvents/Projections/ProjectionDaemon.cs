@@ -22,6 +22,7 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
     private readonly ProjectionDaemonOptions _options;
     private readonly TimeProvider _time;
     private readonly ProjectionRunner[] _runners;
+    private readonly ProjectionSpread? _spread;
     private readonly SemaphoreSlim _startStop = new(1, 1);
     private bool _started;
     private int _disposed;
@@ -40,7 +41,8 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
         _options.Validate();
         _time = _options.TimeProvider ?? TimeProvider.System;
         var logger = _options.LoggerFactory?.CreateLogger<ProjectionDaemon>() ?? (ILogger)NullLogger<ProjectionDaemon>.Instance;
-        _runners = [.. _store.Projections.Async.Select(p => new ProjectionRunner(_store, p, _options, _time, logger))];
+        _spread = ProjectionSpread.For(_store, _store.Projections.Async.Count, _options, _time, logger);
+        _runners = [.. _store.Projections.Async.Select(p => new ProjectionRunner(_store, p, _options, _time, logger) { Spread = _spread })];
     }
 
     /// <summary>Where each async projection is, in registration order; empty when the store has none.</summary>
@@ -66,6 +68,7 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
                 throw new InvalidOperationException("The projection daemon is already started.");
             }
 
+            _spread?.Start();
             foreach (var runner in _runners)
             {
                 runner.Start();
@@ -92,6 +95,11 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
         try
         {
             await Task.WhenAll(_runners.Select(r => r.StopAsync(cancellationToken))).ConfigureAwait(false);
+            if (_spread is not null)
+            {
+                await _spread.StopAsync().ConfigureAwait(false);
+            }
+
             _started = false;
         }
         finally

@@ -36,6 +36,16 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Whether the daemons of one store share its async projections evenly: each daemon counts the live
+    /// daemons of the store every <see cref="LeaseRetryInterval"/>, takes a projection's lock only while it
+    /// runs fewer than ceil(projections / live daemons), and gives up the surplus (after the batch in
+    /// flight) when it runs more, so that the others take it. When false, every daemon contends for every
+    /// projection and the first one started runs them all. Either way one daemon at a time runs a
+    /// projection. <value>The default is true.</value>
+    /// </summary>
+    public bool SpreadProjections { get; set; } = true;
+
     /// <summary>The clock for polling, retries and waits; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; set; }
 

@@ -37,6 +37,9 @@ internal sealed partial class ProjectionRunner
 
     public string Name => _projection.Name;
 
+    /// <summary>Spreads the projections across daemons; null when it is off (every runner contends).</summary>
+    public ProjectionSpread? Spread { get; init; }
+
     public string CheckpointName { get; }
 
     public ProjectionStatus Status => _status;
@@ -101,7 +104,8 @@ internal sealed partial class ProjectionRunner
                     yieldFirst = false;
                     // A failure to even ask (the database is down, the role may not call the function) is
                     // retried, then faults the projection: a daemon that cannot run it must say so.
-                    lease = await WithRetriesAsync(ct => _store.TryAcquireProjectionLeaseAsync(Name, ct), run.StopOrAbort.Token)
+                    lease = await WithRetriesAsync(ct => Spread?.TryAcquireAsync(Name, ct) ?? _store.TryAcquireProjectionLeaseAsync(Name, ct),
+                            run.StopOrAbort.Token)
                         .ConfigureAwait(false);
                     if (lease is null)
                     {
@@ -119,6 +123,17 @@ internal sealed partial class ProjectionRunner
                         .ConfigureAwait(false) ?? LogPosition.Start;
                     Publish(ProjectionState.CatchingUp, position, applied);
                     _logger.Leading(Name, position);
+                }
+
+                // Between batches: a daemon running more than its share gives this projection up to another.
+                if (Spread?.TryShed(lease) == true)
+                {
+                    _logger.Shed(Name);
+                    await ReleaseAsync(lease).ConfigureAwait(false);
+                    lease = null;
+                    yieldFirst = true;
+                    Publish(ProjectionState.Standby, position, applied);
+                    continue;
                 }
 
                 // The lock is checked every LeaseRetryInterval, not for every batch: a runner that lost it
