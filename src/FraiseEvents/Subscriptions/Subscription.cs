@@ -65,6 +65,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
         _wakeUp = store as ILogWakeUp;
         _heads = store as ILogHeadReader;
+        AttachMetrics(store);
         _handler = handler;
         _time = _options.TimeProvider ?? TimeProvider.System;
         _logger = _options.LoggerFactory?.CreateLogger<Subscription>() ?? NullLogger<Subscription>.Instance;
@@ -118,6 +119,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
             var run = new Run();
             run.Loop = Task.Run(() => RunAsync(run, position, stored), CancellationToken.None);
             _run = run;
+            RegisterGauges();
         }
         finally
         {
@@ -149,6 +151,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
             run.Dispose();
             _run = null;
+            UnregisterGauges();
         }
         finally
         {
