@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace FraiseEvents.Diagnostics;
@@ -27,8 +28,8 @@ internal sealed class ConsumerMetrics
             "Events a subscription's handler handled.");
         SubscriptionErrors = meter.CreateCounter<long>("fraiseevents.subscription.errors", "{fault}",
             "Subscriptions that stopped faulted after their retries; error.type names the exception's type.");
-        Gauges(meter, "projection", ConsumerKind.Projection, ProjectionTag);
-        Gauges(meter, "subscription", ConsumerKind.Subscription, SubscriptionTag);
+        Gauges(meter, "projection", ConsumerKind.Projection);
+        Gauges(meter, "subscription", ConsumerKind.Subscription);
     }
 
     public Counter<long> ProjectionEvents { get; }
@@ -40,47 +41,53 @@ internal sealed class ConsumerMetrics
     public Counter<long> SubscriptionErrors { get; }
 
     /// <summary>Reports <paramref name="consumer"/>'s gauges from <paramref name="read"/> until <see cref="Unregister"/>.</summary>
-    public void Register(object consumer, ConsumerKind kind, string name, Func<ConsumerReading> read) =>
-        _consumers[consumer] = new ConsumerReader(kind, name, read);
+    public void Register(object consumer, ConsumerKind kind, KeyValuePair<string, object?>[] tags, Func<ConsumerReading> read) =>
+        _consumers[consumer] = new ConsumerReader(kind, tags, read);
+
+    /// <summary>Counts one fault of a consumer: its tags and the exception's type.</summary>
+    public static void CountFault(Counter<long> errors, KeyValuePair<string, object?>[] tags, Exception error)
+    {
+        var all = new TagList(tags) { { TelemetryTags.ErrorType, error.GetType().FullName } };
+        errors.Add(1, all);
+    }
 
     public void Unregister(object consumer) => _consumers.TryRemove(consumer, out _);
 
-    private void Gauges(Meter meter, string prefix, ConsumerKind kind, string nameTag)
+    private void Gauges(Meter meter, string prefix, ConsumerKind kind)
     {
         meter.CreateObservableGauge($"fraiseevents.{prefix}.lag.events",
-            () => Observe<long>(kind, nameTag, r => r.EventsBehind), "{event}",
+            () => Observe<long>(kind, r => r.EventsBehind), "{event}",
             $"About how many events of the log are after the {prefix}'s position (see its status' EventsBehind); refreshed at most once a second.");
         meter.CreateObservableGauge($"fraiseevents.{prefix}.lag.seconds",
-            () => Observe<double>(kind, nameTag, r => r.TimeBehind?.TotalSeconds), "s",
+            () => Observe<double>(kind, r => r.TimeBehind?.TotalSeconds), "s",
             $"How long ago the oldest event the {prefix} has not read yet was appended (see its status' TimeBehind); 0 when it has read them all.");
         meter.CreateObservableGauge($"fraiseevents.{prefix}.state",
-            () => ObserveState(kind, nameTag), "{state}",
+            () => ObserveState(kind), "{state}",
             $"1 for the state the {prefix} is in (fraiseevents.consumer.state: stopped, standby, catching_up, live or faulted) in this process.");
     }
 
-    private IEnumerable<Measurement<T>> Observe<T>(ConsumerKind kind, string nameTag, Func<ConsumerReading, T?> value)
+    private IEnumerable<Measurement<T>> Observe<T>(ConsumerKind kind, Func<ConsumerReading, T?> value)
         where T : struct
     {
         foreach (var consumer in _consumers.Values)
         {
             if (consumer.Kind == kind && value(consumer.Read()) is { } measured)
             {
-                yield return new Measurement<T>(measured, new KeyValuePair<string, object?>(nameTag, consumer.Name));
+                yield return new Measurement<T>(measured, consumer.Tags);
             }
         }
     }
 
-    private IEnumerable<Measurement<int>> ObserveState(ConsumerKind kind, string nameTag)
+    private IEnumerable<Measurement<int>> ObserveState(ConsumerKind kind)
     {
         foreach (var consumer in _consumers.Values)
         {
             if (consumer.Kind == kind)
             {
-                yield return new Measurement<int>(1, new KeyValuePair<string, object?>(nameTag, consumer.Name),
-                    new KeyValuePair<string, object?>(StateTag, consumer.Read().State));
+                yield return new Measurement<int>(1, new TagList(consumer.Tags) { { StateTag, consumer.Read().State } });
             }
         }
     }
 
-    private sealed record ConsumerReader(ConsumerKind Kind, string Name, Func<ConsumerReading> Read);
+    private sealed record ConsumerReader(ConsumerKind Kind, KeyValuePair<string, object?>[] Tags, Func<ConsumerReading> Read);
 }

@@ -22,7 +22,7 @@ internal sealed partial class ProjectionRunner
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConsumerMetrics? _metrics;
-    private readonly KeyValuePair<string, object?> _nameTag;
+    private readonly KeyValuePair<string, object?>[] _tags;
     private volatile ProjectionStatus _status;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Run? _run;
@@ -36,8 +36,9 @@ internal sealed partial class ProjectionRunner
         _logger = logger;
         CheckpointName = CheckpointNameOf(projection.Name);
         _status = new ProjectionStatus(projection.Name, ProjectionState.Stopped, LogPosition.Start, 0, null);
-        _metrics = (store as IInstrumentedEventStore)?.Telemetry.Metrics?.Consumers;
-        _nameTag = new(ConsumerMetrics.ProjectionTag, projection.Name);
+        var telemetry = (store as IInstrumentedEventStore)?.Telemetry;
+        _metrics = telemetry?.Metrics?.Consumers;
+        _tags = telemetry?.ConsumerTags(ConsumerMetrics.ProjectionTag, projection.Name) ?? [];
     }
 
     public string Name => _projection.Name;
@@ -60,7 +61,7 @@ internal sealed partial class ProjectionRunner
         Publish(ProjectionState.Standby, _status.Position, 0);
         run.Loop = Task.Run(() => RunAsync(run), CancellationToken.None);
         _run = run;
-        _metrics?.Register(this, ConsumerKind.Projection, Name, ReadGauges);
+        _metrics?.Register(this, ConsumerKind.Projection, _tags, ReadGauges);
     }
 
     /// <summary>Graceful: the batch in flight commits, then the loop ends; cancelling <paramref name="cancellationToken"/> rolls it back instead.</summary>
@@ -157,7 +158,7 @@ internal sealed partial class ProjectionRunner
                         case Committed committed:
                             position = committed.Position;
                             applied += committed.Events;
-                            _metrics?.ProjectionEvents.Add(committed.Events, _nameTag);
+                            _metrics?.ProjectionEvents.Add(committed.Events, _tags);
                             complete = !committed.Partial;
                             break;
                         case Fenced:
@@ -367,9 +368,9 @@ internal sealed partial class ProjectionRunner
     private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null, SubscriptionLag? lag = null)
     {
         _status = new ProjectionStatus(Name, state, position, applied, fault, lag);
-        if (fault is not null)
+        if (fault is not null && _metrics is not null)
         {
-            _metrics?.ProjectionErrors.Add(1, _nameTag, new KeyValuePair<string, object?>(TelemetryTags.ErrorType, fault.Error.GetType().FullName));
+            ConsumerMetrics.CountFault(_metrics.ProjectionErrors, _tags, fault.Error);
         }
 
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

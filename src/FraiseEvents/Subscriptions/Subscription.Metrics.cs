@@ -6,17 +6,27 @@ namespace FraiseEvents.Subscriptions;
 public sealed partial class Subscription
 {
     private ConsumerMetrics? _metrics;
+    private KeyValuePair<string, object?>[] _metricTags = [];
 
-    private void AttachMetrics(IEventStore store) => _metrics = (store as IInstrumentedEventStore)?.Telemetry.Metrics?.Consumers;
+    private void AttachMetrics(IEventStore store)
+    {
+        var telemetry = (store as IInstrumentedEventStore)?.Telemetry;
+        _metrics = telemetry?.Metrics?.Consumers;
+        _metricTags = telemetry?.ConsumerTags(ConsumerMetrics.SubscriptionTag, Name) ?? [];
+    }
 
-    private void CountHandled() => _metrics?.SubscriptionEvents.Add(1, new KeyValuePair<string, object?>(ConsumerMetrics.SubscriptionTag, Name));
+    private void CountHandled() => _metrics?.SubscriptionEvents.Add(1, _metricTags);
 
-    private void CountFault(SubscriptionFault fault) => _metrics?.SubscriptionErrors.Add(1,
-        new KeyValuePair<string, object?>(ConsumerMetrics.SubscriptionTag, Name),
-        new KeyValuePair<string, object?>(TelemetryTags.ErrorType, fault.Error.GetType().FullName));
+    private void CountFault(SubscriptionFault fault)
+    {
+        if (_metrics is not null)
+        {
+            ConsumerMetrics.CountFault(_metrics.SubscriptionErrors, _metricTags, fault.Error);
+        }
+    }
 
     /// <summary>Reports the gauges from the latest status while a run exists (running or faulted), until it is stopped.</summary>
-    private void RegisterGauges() => _metrics?.Register(this, ConsumerKind.Subscription, Name, () =>
+    private void RegisterGauges() => _metrics?.Register(this, ConsumerKind.Subscription, _metricTags, () =>
     {
         var status = _status;
         return new ConsumerReading(status.EventsBehind, status.TimeBehind, ConsumerReading.StateName(status.State));
