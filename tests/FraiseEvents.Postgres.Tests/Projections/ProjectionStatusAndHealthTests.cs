@@ -174,6 +174,53 @@ public sealed class ProjectionStatusAndHealthTests : PostgresFixture
             "stopped consumers are no longer observed");
     }
 
+    [Test]
+    public async Task A_standing_by_subscription_takes_over_when_the_holders_lock_session_is_terminated_and_nothing_is_skipped()
+    {
+        var store = await NewStoreAsync();
+        var delivered = new ConcurrentQueue<Guid>();
+        ValueTask Handle(RecordedEvent e, CancellationToken _)
+        {
+            delivered.Enqueue(e.EventId);
+            return ValueTask.CompletedTask;
+        }
+
+        // The holder checks its lock seldom, the other tries often: the other takes the freed lock first.
+        await using var holder = new Subscription("leader", store, Handle, new SubscriptionOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), LeaseRetryInterval = TimeSpan.FromSeconds(1), CheckpointAfterEvents = 1,
+        });
+        await using var standing = new Subscription("leader", store, Handle, new SubscriptionOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), LeaseRetryInterval = TimeSpan.FromMilliseconds(20), CheckpointAfterEvents = 1,
+        });
+        await holder.StartAsync();
+        await standing.StartAsync();
+        Assert.That(standing.Status.State, Is.EqualTo(SubscriptionState.Standby));
+        var before = await AppendAsync(store, 2);
+        await WaitUntilAsync(() => before.All(delivered.Contains), "the holder's deliveries");
+
+        var killed = await LockHolderAsync(store.Schema, "subscription:leader");
+        Assert.That(killed, Is.Not.Zero, "the holder's lock is in pg_locks");
+        await Database.ExecuteAsync($"SELECT pg_terminate_backend({killed})");
+
+        await WaitUntilAsync(() => standing.Status.State is SubscriptionState.Live or SubscriptionState.CatchingUp, "the take-over");
+        await WaitUntilAsync(() => holder.Status.State == SubscriptionState.Standby, "the old holder to step down");
+        var after = await AppendAsync(store, 2);
+        await WaitUntilAsync(() => after.All(delivered.Contains), "the new holder's deliveries");
+        Assert.That(await LockHolderAsync(store.Schema, "subscription:leader"), Is.Not.EqualTo(killed).And.Not.Zero);
+        Assert.That(delivered.Distinct(), Is.SupersetOf(before.Concat(after)), "nothing skipped");
+    }
+
+    /// <summary>The backend holding a consumer's session lock (the key of fe_try_lock_projection in 0011); 0 when none.</summary>
+    private Task<int> LockHolderAsync(string schema, string lockName) =>
+        Database.ScalarAsync<int>($"""
+            SELECT coalesce((SELECT pid FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 2
+              AND classid = (hashtext('fraiseevents.projection_daemon')::bigint & 4294967295)::oid
+              AND objid = (hashtext('{schema}.{lockName}')::bigint & 4294967295)::oid), 0)
+            """);
+
     /// <summary>Records the event ids it applies; can hold every batch after the first few at a gate, or fail on one event.</summary>
     private sealed class Recorder : SqlProjection
     {
