@@ -44,7 +44,11 @@ internal sealed class FraiseEventsMetrics : IDisposable
             "Aggregate loads that started from a snapshot.");
         SnapshotMisses = _meter.CreateCounter<long>("fraiseevents.snapshot.misses", "{load}",
             "Aggregate loads with a snapshot policy that found no usable snapshot and read the stream from its start.");
+        Consumers = new ConsumerMetrics(_meter);
     }
+
+    /// <summary>The async projections' and subscriptions' instruments.</summary>
+    public ConsumerMetrics Consumers { get; }
 
     public Counter<long> Appends { get; }
 

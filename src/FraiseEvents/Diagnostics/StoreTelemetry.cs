@@ -47,6 +47,9 @@ internal sealed class StoreTelemetry : IDisposable
 
     private static ActivitySource Source => FraiseEventsActivitySource.Instance;
 
+    /// <summary>A consumer's measurement attributes: the store's (database system and namespace) and the consumer's name.</summary>
+    public KeyValuePair<string, object?>[] ConsumerTags(string nameTag, string name) => [.. _metricTags, new(nameTag, name)];
+
     public bool AppendsObserved => Source.HasListeners() || Metrics is { AppendsObserved: true };
 
     public bool ReadsObserved => Source.HasListeners() || Metrics is { ReadDuration.Enabled: true };

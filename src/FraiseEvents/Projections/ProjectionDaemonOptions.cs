@@ -46,6 +46,14 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     public bool SpreadProjections { get; set; } = true;
 
+    /// <summary>
+    /// Log a warning (event id 5060) when a projection has waited this long at the visible end of the
+    /// log while committed events waited beyond it, held back by one open transaction (see
+    /// <see cref="ProjectionStatus.HoldUp"/>); once per holding transaction.
+    /// <value>The default is 10 seconds.</value>
+    /// </summary>
+    public TimeSpan HoldUpWarningAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock for polling, retries and waits; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
@@ -62,6 +70,7 @@ public sealed class ProjectionDaemonOptions
         Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), $"{PollInterval}; it must be positive");
         Require(MaxRetries >= 0, nameof(MaxRetries), $"{MaxRetries}; it must be 0 or more");
         Require(RetryDelay >= TimeSpan.Zero, nameof(RetryDelay), $"{RetryDelay}; it must not be negative");
+        Require(HoldUpWarningAfter >= TimeSpan.Zero, nameof(HoldUpWarningAfter), $"{HoldUpWarningAfter}; it must not be negative");
         Require(LeaseRetryInterval > TimeSpan.Zero, nameof(LeaseRetryInterval), $"{LeaseRetryInterval}; it must be positive");
     }
 

@@ -1,3 +1,4 @@
+using FraiseEvents.Diagnostics;
 using FraiseEvents.Subscriptions;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,8 @@ internal sealed partial class ProjectionRunner
     private readonly ProjectionDaemonOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConsumerMetrics? _metrics;
+    private readonly KeyValuePair<string, object?>[] _tags;
     private volatile ProjectionStatus _status;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Run? _run;
@@ -33,6 +36,9 @@ internal sealed partial class ProjectionRunner
         _logger = logger;
         CheckpointName = CheckpointNameOf(projection.Name);
         _status = new ProjectionStatus(projection.Name, ProjectionState.Stopped, LogPosition.Start, 0, null);
+        var telemetry = (store as IInstrumentedEventStore)?.Telemetry;
+        _metrics = telemetry?.Metrics?.Consumers;
+        _tags = telemetry?.ConsumerTags(ConsumerMetrics.ProjectionTag, projection.Name) ?? [];
     }
 
     public string Name => _projection.Name;
@@ -58,6 +64,7 @@ internal sealed partial class ProjectionRunner
         Publish(ProjectionState.Standby, _status.Position, 0);
         run.Loop = Task.Run(() => RunAsync(run), CancellationToken.None);
         _run = run;
+        _metrics?.Register(this, ConsumerKind.Projection, _tags, ReadGauges);
     }
 
     /// <summary>Graceful: the batch in flight commits, then the loop ends; cancelling <paramref name="cancellationToken"/> rolls it back instead.</summary>
@@ -76,6 +83,7 @@ internal sealed partial class ProjectionRunner
 
         run.Dispose();
         _run = null;
+        _metrics?.Unregister(this);
     }
 
     private async Task RunAsync(Run run)
@@ -89,6 +97,7 @@ internal sealed partial class ProjectionRunner
         using var waiter = (_store as ILogWakeUp)?.CreateWaiter() ?? new LogWaiter(signal: null);
         var woken = false;
         TimeSpan? heldBackRetry = null;
+        var lag = _store is ILogHeadReader heads ? new LagWatch(heads, Name, _options.HoldUpWarningAfter, _time, _logger, projection: true) : null;
         try
         {
             while (!run.Stopping.IsCancellationRequested)
@@ -164,6 +173,7 @@ internal sealed partial class ProjectionRunner
                         case Committed committed:
                             position = committed.Position;
                             applied += committed.Events;
+                            _metrics?.ProjectionEvents.Add(committed.Events, _tags);
                             complete = !committed.Partial;
                             break;
                         case Fenced:
@@ -202,7 +212,13 @@ internal sealed partial class ProjectionRunner
                 }
 
                 var live = complete && page.Scanned < _options.BatchSize;
-                Publish(live ? ProjectionState.Live : ProjectionState.CatchingUp, position, applied);
+                if (lag is not null)
+                {
+                    // Due at most once a second, and at once when a wake-up found nothing: is an open transaction holding the log back?
+                    await lag.RefreshAsync(position, live, page.Scanned > 0, now: woken && page.Scanned == 0, run.StopOrAbort.Token).ConfigureAwait(false);
+                }
+
+                Publish(live ? ProjectionState.Live : ProjectionState.CatchingUp, position, applied, lag: lag?.Lag);
                 if (!live)
                 {
                     woken = false;
@@ -364,9 +380,14 @@ internal sealed partial class ProjectionRunner
         return delay < MaxRetryDelay ? delay : MaxRetryDelay;
     }
 
-    private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null)
+    private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null, SubscriptionLag? lag = null)
     {
-        _status = new ProjectionStatus(Name, state, position, applied, fault);
+        _status = new ProjectionStatus(Name, state, position, applied, fault, lag);
+        if (fault is not null && _metrics is not null)
+        {
+            ConsumerMetrics.CountFault(_metrics.ProjectionErrors, _tags, fault.Error);
+        }
+
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
@@ -397,5 +418,11 @@ internal sealed partial class ProjectionRunner
             Stopping.Dispose();
             Abort.Dispose();
         }
+    }
+
+    private ConsumerReading ReadGauges()
+    {
+        var status = _status;
+        return new ConsumerReading(status.EventsBehind, status.TimeBehind, ConsumerReading.StateName(status.State));
     }
 }

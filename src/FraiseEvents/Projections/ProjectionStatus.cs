@@ -1,15 +1,21 @@
+using FraiseEvents.Subscriptions;
+
 namespace FraiseEvents.Projections;
 
 /// <summary>A snapshot of where one async projection is; <see cref="ProjectionDaemon.GetStatus"/> gives the latest.</summary>
 public sealed class ProjectionStatus
 {
-    internal ProjectionStatus(string name, ProjectionState state, LogPosition position, long eventsApplied, ProjectionFault? fault)
+    internal ProjectionStatus(string name, ProjectionState state, LogPosition position, long eventsApplied, ProjectionFault? fault,
+        SubscriptionLag? lag = null)
     {
         Name = name;
         State = state;
         Position = position;
         EventsApplied = eventsApplied;
         Fault = fault;
+        EventsBehind = lag?.EventsBehind;
+        TimeBehind = lag?.TimeBehind;
+        HoldUp = state == ProjectionState.Live ? lag?.HoldUp : null;
     }
 
     /// <summary>The projection's name.</summary>
@@ -30,6 +36,31 @@ public sealed class ProjectionStatus
     /// <summary>Why it stopped, when <see cref="State"/> is <see cref="ProjectionState.Faulted"/>; otherwise null.</summary>
     public ProjectionFault? Fault { get; }
 
+    /// <summary>
+    /// About how many events of the log are after <see cref="Position"/>, visible or not yet: the
+    /// log's last global position minus the position's. Approximate, like
+    /// <see cref="SubscriptionStatus.EventsBehind"/>: it counts positions that a rolled-back append
+    /// took and never used. Refreshed at most once a second while this daemon runs the projection;
+    /// null before the first refresh, and while it stands by, is stopped or faulted.
+    /// </summary>
+    public long? EventsBehind { get; }
+
+    /// <summary>
+    /// How long ago the oldest event the projection has not read yet was appended, by the store's
+    /// clock: how late its read model is. Zero when it has read every committed event. Refreshed
+    /// with <see cref="EventsBehind"/>; null when that is.
+    /// </summary>
+    public TimeSpan? TimeBehind { get; }
+
+    /// <summary>
+    /// When the projection is <see cref="ProjectionState.Live"/> but committed events wait beyond the
+    /// end of the log it can see, the open transaction that holds them back (its process id,
+    /// application name and age: see <see cref="LogHoldUp"/>); otherwise null.
+    /// </summary>
+    public LogHoldUp? HoldUp { get; }
+
     /// <inheritdoc />
-    public override string ToString() => Fault is null ? $"{Name}: {State} at {Position}" : $"{Name}: {State}: {Fault.Message}";
+    public override string ToString() => Fault is null
+        ? $"{Name}: {State} at {Position}" + (HoldUp is null ? "" : $", held back by {HoldUp}")
+        : $"{Name}: {State}: {Fault.Message}";
 }

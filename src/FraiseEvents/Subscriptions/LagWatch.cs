@@ -6,8 +6,10 @@ namespace FraiseEvents.Subscriptions;
 /// A subscription's lag figures and hold-up watch: reads the head of the log at most once a second
 /// (and not at all while the subscription sits idle at an end that nothing holds back), asks who
 /// holds the log when it is held back, and warns once per holder that keeps it waiting too long.
+/// The projection daemon's runners use it too (<paramref name="projection"/>), logging as projections.
 /// </summary>
-internal sealed class LagWatch(ILogHeadReader reader, string subscription, TimeSpan warnAfter, TimeProvider time, ILogger logger)
+internal sealed class LagWatch(ILogHeadReader reader, string subscription, TimeSpan warnAfter, TimeProvider time, ILogger logger,
+    bool projection = false)
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
 
@@ -58,7 +60,14 @@ internal sealed class LagWatch(ILogHeadReader reader, string subscription, TimeS
             if (!_failureLogged)
             {
                 _failureLogged = true;
-                logger.LagReadFailed(subscription, ex);
+                if (projection)
+                {
+                    Projections.ProjectionDaemonLog.LagReadFailed(logger, subscription, ex);
+                }
+                else
+                {
+                    logger.LagReadFailed(subscription, ex);
+                }
             }
         }
     }
@@ -82,7 +91,15 @@ internal sealed class LagWatch(ILogHeadReader reader, string subscription, TimeS
         if (!_warned && waited >= warnAfter)
         {
             _warned = true;
-            logger.HeldUp(subscription, waited, holdUp.TransactionId, holdUp.ProcessId, holdUp.ApplicationName, holdUp.State, holdUp.TransactionAge);
+            if (projection)
+            {
+                Projections.ProjectionDaemonLog.HeldUp(logger, subscription, waited, holdUp.TransactionId, holdUp.ProcessId, holdUp.ApplicationName,
+                    holdUp.State, holdUp.TransactionAge);
+            }
+            else
+            {
+                logger.HeldUp(subscription, waited, holdUp.TransactionId, holdUp.ProcessId, holdUp.ApplicationName, holdUp.State, holdUp.TransactionAge);
+            }
         }
     }
 }

@@ -66,6 +66,7 @@ public sealed partial class Subscription
 
                     position = recorded.LogPosition;
                     handled++;
+                    CountHandled();
                     checkpoint.Handled++;
                     if (checkpoint.Handled >= _options.CheckpointAfterEvents || checkpoint.Due(_time, _options.CheckpointInterval))
                     {
@@ -160,6 +161,7 @@ public sealed partial class Subscription
     private void Fault(LogPosition position, LogPosition stored, long handled, SubscriptionFault fault)
     {
         Publish(SubscriptionState.Faulted, position, stored, handled, fault);
+        CountFault(fault);
         _logger.Faulted(fault, fault.Error);
     }
 

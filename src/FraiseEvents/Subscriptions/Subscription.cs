@@ -65,6 +65,8 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
         _wakeUp = store as ILogWakeUp;
         _heads = store as ILogHeadReader;
+        AttachMetrics(store);
+        AttachLeadership(store);
         _handler = handler;
         _time = _options.TimeProvider ?? TimeProvider.System;
         _logger = _options.LoggerFactory?.CreateLogger<Subscription>() ?? NullLogger<Subscription>.Instance;
@@ -95,6 +97,15 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
                 throw new InvalidOperationException($"Subscription '{Name}' is already running.");
             }
 
+            var lease = await TryLeadAsync(cancellationToken).ConfigureAwait(false);
+            if (_leases is not null && lease is null)
+            {
+                StandBy();
+                return;
+            }
+
+            var leaseOnFailure = new LeaseGuard(lease);
+            await using var releaseOnFailure = leaseOnFailure.ConfigureAwait(false);
             var stored = await _checkpoints.ReadCheckpointAsync(Name, cancellationToken).ConfigureAwait(false) ?? LogPosition.Start;
             var position = _options.StartFrom switch
             {
@@ -116,8 +127,10 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
             _logger.Started(Name, position);
             _run?.Dispose(); // a run that ended by itself (faulted) and was never stopped
             var run = new Run();
-            run.Loop = Task.Run(() => RunAsync(run, position, stored), CancellationToken.None);
+            var held = lease is null ? null : leaseOnFailure.Hand();
+            run.Loop = Task.Run(() => held is null ? RunAsync(run, position, stored) : LeadAsync(run, held, position, stored), CancellationToken.None);
             _run = run;
+            RegisterGauges();
         }
         finally
         {
@@ -149,6 +162,7 @@ public sealed partial class Subscription : IHostedService, IAsyncDisposable
 
             run.Dispose();
             _run = null;
+            UnregisterGauges();
         }
         finally
         {

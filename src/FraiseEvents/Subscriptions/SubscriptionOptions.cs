@@ -73,6 +73,23 @@ public sealed class SubscriptionOptions
     /// <summary>The clock for checkpoint intervals, polling and retries; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
+    /// <summary>
+    /// Hold a lock per subscription name while delivering, so that of the instances of one name (in
+    /// this process or others, on one store) one runs and the others stand by
+    /// (<see cref="SubscriptionState.Standby"/>) and take over when it stops or its session ends. In
+    /// PostgreSQL it is a session advisory lock on a connection of its own, like an async
+    /// projection's. When false, instances are only fenced by the checkpoint's compare-and-set.
+    /// <value>The default is true.</value>
+    /// </summary>
+    public bool ExclusiveLock { get; set; } = true;
+
+    /// <summary>
+    /// How often an instance standing by tries to take the lock, and the running one checks that it
+    /// still holds it: the longest a subscription waits after its holder stops or dies.
+    /// <value>The default is 2 seconds.</value>
+    /// </summary>
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Where the subscription logs start, stop, retries and faults; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -84,6 +101,7 @@ public sealed class SubscriptionOptions
             StartFrom = StartFrom, BatchSize = BatchSize, CheckpointAfterEvents = CheckpointAfterEvents,
             CheckpointInterval = CheckpointInterval, PollInterval = PollInterval, MaxRetries = MaxRetries,
             RetryDelay = RetryDelay, TimeProvider = TimeProvider, LoggerFactory = LoggerFactory, HoldUpWarningAfter = HoldUpWarningAfter,
+            ExclusiveLock = ExclusiveLock, LeaseRetryInterval = LeaseRetryInterval,
         };
         foreach (var type in EventTypes)
         {
@@ -123,6 +141,7 @@ public sealed class SubscriptionOptions
         Require(MaxRetries >= 0, nameof(MaxRetries), $"{MaxRetries}; it must be 0 or more");
         Require(HoldUpWarningAfter >= TimeSpan.Zero, nameof(HoldUpWarningAfter), $"{HoldUpWarningAfter}; it must not be negative");
         Require(RetryDelay >= TimeSpan.Zero, nameof(RetryDelay), $"{RetryDelay}; it must not be negative");
+        Require(LeaseRetryInterval > TimeSpan.Zero, nameof(LeaseRetryInterval), $"{LeaseRetryInterval}; it must be positive");
         if (EventTypes.Any(string.IsNullOrWhiteSpace) || StreamTypes.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("SubscriptionOptions.EventTypes and StreamTypes must not contain null or blank names.");

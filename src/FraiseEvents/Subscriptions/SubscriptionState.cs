@@ -14,4 +14,11 @@ public enum SubscriptionState
 
     /// <summary>Stopped by a failure: see <see cref="SubscriptionStatus.Fault"/>. Start it again after the fix.</summary>
     Faulted = 3,
+
+    /// <summary>
+    /// Waiting for its lock (<see cref="SubscriptionOptions.ExclusiveLock"/>): another instance of the
+    /// same name runs it. It tries again every <see cref="SubscriptionOptions.LeaseRetryInterval"/>
+    /// and takes over, from the stored checkpoint, when the holder stops or its session ends.
+    /// </summary>
+    Standby = 4,
 }
