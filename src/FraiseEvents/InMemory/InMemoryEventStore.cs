@@ -318,6 +318,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         /// <summary>Which daemon runs each async projection (see InMemoryEventStore.AsyncProjections.cs).</summary>
         public Dictionary<string, IProjectionLease> ProjectionLeases { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Events set aside by async projections' failure policies, per projection name, in log order.</summary>
+        public Dictionary<string, List<ProjectionDeadLetter>> DeadLetters { get; } = new(StringComparer.Ordinal);
+
         public long LastPosition;
 
         public long LastTransactionId;

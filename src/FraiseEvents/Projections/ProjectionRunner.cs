@@ -351,7 +351,10 @@ internal sealed partial class ProjectionRunner
 
     private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null)
     {
-        _status = new ProjectionStatus(Name, state, position, applied, fault);
+        _status = new ProjectionStatus(Name, state, position, applied, fault)
+        {
+            DeadLettered = _failures?.DeadLettered ?? 0, ParkedKeys = _failures?.ParkedKeys ?? 0, LastError = _failures?.LastError,
+        };
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
