@@ -20,7 +20,8 @@ public sealed class ProjectionDaemonOptions
     /// <summary>
     /// How many times a failing batch (a projection that throws, a statement that fails, an event that
     /// cannot be read, the database) is retried before that projection stops as
-    /// <see cref="ProjectionState.Faulted"/>. <value>The default is 3 retries.</value>
+    /// <see cref="ProjectionState.Faulted"/> (or, for an event, its <see cref="FailurePolicies"/> entry sets it aside).
+    /// <value>The default is 3 retries.</value>
     /// </summary>
     public int MaxRetries { get; set; } = 3;
 
