@@ -78,4 +78,68 @@ public sealed class AsyncProjectionFailureTests : PostgresFixture
         Assert.That(await store.LoadAsync<AsyncUserDocument>(good), Is.Not.Null);
         Assert.That(daemon.GetStatus(AsyncUserDocumentProjection.ProjectionName).LastError, Does.Contain("cannot be read"));
     }
+
+    [Test]
+    public async Task A_sql_projection_parks_the_failing_stream_while_other_streams_flow_and_a_replay_runs_its_statements_in_order()
+    {
+        var schema = NewSchemaName();
+        await Database.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"; CREATE TABLE \"{schema}\".park_rows (seq bigserial, stream_id uuid NOT NULL, name text NOT NULL)");
+        var rows = new ParkRows();
+        var store = await NewStoreAsync(o => o.Projections.Add(rows), schema);
+        var bad = StreamId.New();
+        var other = StreamId.New();
+        await store.AppendAsync(bad, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(bad.Value, "a", "a@example.com"))]);
+        await store.AppendAsync(other, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(other.Value, "b", "b@example.com"))]);
+        await store.AppendAsync(bad, ExpectedVersion.Any, [new NewEvent(new UserUpdated(bad.Value, Name: "boom"))]);
+        await store.AppendAsync(other, ExpectedVersion.Any, [new NewEvent(new UserUpdated(other.Value, Name: "c"))]);
+        var last = await store.AppendAsync(bad, ExpectedVersion.Any, [new NewEvent(new UserUpdated(bad.Value, Name: "x"))]);
+        var options = new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(10), RetryDelay = TimeSpan.Zero, MaxRetries = 1 };
+        options.FailurePolicies[ParkRows.ProjectionName] = ProjectionFailurePolicy.ParkKey;
+        await using var daemon = new ProjectionDaemon(store, options);
+        await daemon.StartAsync();
+
+        await daemon.WaitForProjectionAsync(ParkRows.ProjectionName, last.LogPosition, Patience);
+        Assert.That(await NamesAsync(schema, bad), Is.EqualTo("a"));
+        Assert.That(await NamesAsync(schema, other), Is.EqualTo("b,c"), "the other stream flows");
+        Assert.That((await daemon.GetDeadLettersAsync(ParkRows.ProjectionName)).Select(d => d.ParkedKey),
+            Is.EqualTo(new[] { bad.Value.ToString(), bad.Value.ToString() }), "parked by stream");
+
+        rows.Broken = false;
+        Assert.That(await daemon.ReplayParkedAsync(ParkRows.ProjectionName), Is.EqualTo(2));
+        Assert.That(await NamesAsync(schema, bad), Is.EqualTo("a,boom,x"), "its statements ran in log order");
+    }
+
+    private Task<string> NamesAsync(string schema, StreamId stream) =>
+        Database.ScalarAsync<string>($"SELECT coalesce(string_agg(name, ',' ORDER BY seq), '') FROM \"{schema}\".park_rows WHERE stream_id = '{stream}'");
+
+    /// <summary>Inserts a row per name given, in order; throws on "boom" while <see cref="Broken"/>.</summary>
+    private sealed class ParkRows : SqlProjection
+    {
+        public const string ProjectionName = "park_rows";
+
+        public ParkRows()
+            : base(ProjectionName, ProjectionLifecycle.Async)
+        {
+            Handles<UserCreated>();
+            Handles<UserUpdated>();
+        }
+
+        public bool Broken { get; set; } = true;
+
+        public override ValueTask ProjectAsync(IReadOnlyList<ProjectedEvent> events, IProjectionWriter writer, CancellationToken cancellationToken)
+        {
+            foreach (var e in events)
+            {
+                var name = e.Data switch { UserCreated c => c.Name, UserUpdated u => u.Name!, _ => "?" };
+                if (Broken && name == "boom")
+                {
+                    throw new InvalidOperationException("boom is not a name");
+                }
+
+                writer.Execute("INSERT INTO park_rows (stream_id, name) VALUES ($1, $2)", e.StreamId.Value, name);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
 }
