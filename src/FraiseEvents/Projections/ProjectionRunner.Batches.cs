@@ -15,8 +15,8 @@ internal sealed partial class ProjectionRunner
         var events = page.Events;
         var next = page.ScannedTo;
         var partial = false;
-        await LoadFailureCountsAsync(run.Abort.Token).ConfigureAwait(false);
-        var parked = await ReadParkedKeysAsync(run.Abort.Token).ConfigureAwait(false);
+        await LoadFailureCountsAsync(run.StopOrAbort.Token).ConfigureAwait(false);
+        var parked = await WithRetriesAsync(ReadParkedKeysAsync, run.StopOrAbort.Token).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             int failedAt;

@@ -23,7 +23,16 @@ internal sealed partial class ProjectionRunner
             return;
         }
 
-        var recorded = await deadLetters.ReadDeadLettersAsync(Name, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ProjectionDeadLetter> recorded;
+        try
+        {
+            recorded = await deadLetters.ReadDeadLettersAsync(Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return; // only the status's counts depend on it: counted at the next batch
+        }
+
         var last = recorded.Where(r => r.Attempts > 0).MaxBy(r => r.RecordedAt);
         _failures = new FailureCounts(recorded.Count(r => !r.IsParked), recorded.Where(r => r.IsParked).Select(r => r.ParkedKey).Distinct().Count(),
             last is null ? null : $"{last.ErrorType}: {last.ErrorMessage}");

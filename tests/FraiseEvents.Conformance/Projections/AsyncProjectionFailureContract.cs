@@ -172,6 +172,15 @@ public abstract class AsyncProjectionFailureContract
         Assert.That(await Documents(store).LoadAsync<AsyncParkingProjection.Names>(bad), Is.EqualTo(new AsyncParkingProjection.Names("a,boom,x,y,z")));
     }
 
+    [Test]
+    public async Task A_failure_policy_for_a_projection_the_store_does_not_have_is_refused_naming_it()
+    {
+        var store = await CreateStoreAsync(o => o.Projections.Add(new AsyncParkingProjection()));
+
+        var ex = Assert.Throws<ArgumentException>(() => _ = new ProjectionDaemon(store, Fast("no_such_projection", ProjectionFailurePolicy.DeadLetter)));
+        Assert.That(ex!.Message, Does.Contain("FailurePolicies").And.Contain("no_such_projection"));
+    }
+
     /// <summary>The document the (fixed) projection's fold gives from the stream's events, read afresh.</summary>
     private static async Task<AsyncParkingProjection.Names?> FreshFoldAsync(IEventStore store, StreamId id)
     {
