@@ -48,7 +48,12 @@ public sealed partial class PostgresEventStore : IAsyncProjectionStore
             advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
             advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
             advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            command.BatchCommands.Add(advance);
+            if (!batch.KeepsCheckpoint) // a replay holds the projection's lock and leaves the checkpoint where it is
+            {
+                command.BatchCommands.Add(advance);
+            }
+
+            DeadLetterCommands.Add(command, _sql, batch);
             if (batch.Documents.Count > 0)
             {
                 command.BatchCommands.Add(ApplyDocuments(batch.Projection.Name, batch.Documents));

@@ -267,6 +267,40 @@ public sealed class DatabaseRoleTests : PostgresFixture
     }
 
     [Test]
+    [NonParallelizable] // reads the global log, which open transactions of parallel tests would hold back
+    public async Task The_application_role_dead_letters_parks_and_replays_events_and_the_reader_role_lists_them()
+    {
+        var schema = await NewOwnedSchemaAsync();
+        var throwing = new AsyncThrowingProjection();
+        var parking = new AsyncParkingProjection();
+        var store = await AppStoreAsync(schema, throwing, parking);
+        var bad = StreamId.New();
+        await store.AppendAsync(bad, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(bad.Value, "boom", "boom@example.com"))]);
+        var last = await store.AppendAsync(bad, ExpectedVersion.Exactly(1), [new NewEvent(new UserUpdated(bad.Value, Name: "boom"))]);
+        var options = new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(10), RetryDelay = TimeSpan.Zero, MaxRetries = 1 };
+        options.FailurePolicies[AsyncThrowingProjection.ProjectionName] = ProjectionFailurePolicy.DeadLetter;
+        options.FailurePolicies[AsyncParkingProjection.ProjectionName] = ProjectionFailurePolicy.ParkKey;
+        await using var daemon = new ProjectionDaemon(store, options);
+
+        await daemon.StartAsync();
+        await daemon.WaitForProjectionAsync(AsyncThrowingProjection.ProjectionName, last.LogPosition, TimeSpan.FromSeconds(90));
+        await daemon.WaitForProjectionAsync(AsyncParkingProjection.ProjectionName, last.LogPosition, TimeSpan.FromSeconds(90));
+
+        await using var readerDaemon = new ProjectionDaemon(RoleStore(Reader, schema, projections: [new AsyncThrowingProjection(), new AsyncParkingProjection()]));
+        Assert.That((await readerDaemon.GetDeadLettersAsync(AsyncThrowingProjection.ProjectionName)).Select(d => d.IsParked), Is.EqualTo(new[] { false }));
+        Assert.That((await readerDaemon.GetDeadLettersAsync(AsyncParkingProjection.ProjectionName)).Select(d => d.ParkedKey),
+            Is.EqualTo(new[] { bad.Value.ToString() }));
+
+        throwing.Broken = false;
+        parking.Broken = false;
+        Assert.That(await daemon.ReplayDeadLettersAsync(AsyncThrowingProjection.ProjectionName), Is.EqualTo(1));
+        Assert.That(await daemon.ReplayParkedAsync(AsyncParkingProjection.ProjectionName), Is.EqualTo(1));
+        Assert.That(await store.LoadAsync<AsyncThrowingProjection.Seen>(bad), Is.EqualTo(new AsyncThrowingProjection.Seen("boom")));
+        Assert.That(await store.LoadAsync<AsyncParkingProjection.Names>(bad), Is.EqualTo(new AsyncParkingProjection.Names("boom,boom")));
+        Assert.That(await Database.ScalarAsync<long>($"SELECT count(*) FROM {schema}.tb_dead_letters"), Is.Zero);
+    }
+
+    [Test]
     public async Task A_store_moved_to_another_cluster_starts_as_the_application_role_and_records_its_new_origin()
     {
         var schema = await NewOwnedSchemaAsync();

@@ -55,8 +55,24 @@ internal sealed class SqlStatements
         TryJoinProjectionDaemons = $"SELECT {s}.fe_try_join_projection_daemons($1)";
         LeaveProjectionDaemons = $"SELECT {s}.fe_leave_projection_daemons($1)";
         CountProjectionDaemons = $"SELECT {s}.fe_count_projection_daemons()";
+        RecordDeadLetters = $"SELECT {s}.fe_record_dead_letters($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        ReleaseDeadLetters = $"SELECT {s}.fe_release_dead_letters($1, $2)";
+        ReadDeadLetters = $"SELECT event_id, stream_id, tx_id, global_position, event_type, error_type, error_message, attempts, parked_key, recorded_at FROM {s}.fe_read_dead_letters($1)";
+        ReadParkedKeys = $"SELECT k FROM {s}.fe_parked_keys($1) AS k";
         IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
     }
+
+    /// <summary>Records the events an async projection's batch set aside (dead letters, parked events), with the batch.</summary>
+    public string RecordDeadLetters { get; }
+
+    /// <summary>Removes the set-aside events a replay applied, with the replay's writes.</summary>
+    public string ReleaseDeadLetters { get; }
+
+    /// <summary>A projection's set-aside events, in log order.</summary>
+    public string ReadDeadLetters { get; }
+
+    /// <summary>A projection's parked keys.</summary>
+    public string ReadParkedKeys { get; }
 
     /// <summary>An async projection batch's checkpoint compare-and-set: raises FE010 when the checkpoint moved.</summary>
     public string AdvanceProjection { get; }

@@ -37,7 +37,7 @@ public sealed partial class InMemoryEventStore : IAsyncProjectionStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_storage.Lock)
         {
-            if (_storage.Checkpoints.GetValueOrDefault(batch.CheckpointName) != batch.Expected)
+            if (!batch.KeepsCheckpoint && _storage.Checkpoints.GetValueOrDefault(batch.CheckpointName) != batch.Expected)
             {
                 return Task.FromResult(false);
             }
@@ -47,7 +47,11 @@ public sealed partial class InMemoryEventStore : IAsyncProjectionStore
                 WriteDocumentsLocked([(document, batch.Documents)]);
             }
 
-            _storage.Checkpoints[batch.CheckpointName] = batch.Next;
+            RecordSetAsideLocked(batch);
+            if (!batch.KeepsCheckpoint)
+            {
+                _storage.Checkpoints[batch.CheckpointName] = batch.Next;
+            }
         }
 
         return Task.FromResult(true);

@@ -321,6 +321,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         /// <summary>The live projection daemons over these events, among which the async projections are spread.</summary>
         public HashSet<object> ProjectionDaemons { get; } = [];
 
+        /// <summary>Events set aside by async projections' failure policies, per projection name, in log order.</summary>
+        public Dictionary<string, List<ProjectionDeadLetter>> DeadLetters { get; } = new(StringComparer.Ordinal);
+
         public long LastPosition;
 
         public long LastTransactionId;

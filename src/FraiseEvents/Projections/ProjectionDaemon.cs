@@ -16,7 +16,7 @@ namespace FraiseEvents.Projections;
 /// and <see cref="StopAsync"/>, or as the hosted service dependency injection registers.
 /// See docs/async-projections.md for what is guaranteed.
 /// </summary>
-public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
+public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
 {
     private readonly IAsyncProjectionStore _store;
     private readonly ProjectionDaemonOptions _options;
@@ -43,6 +43,7 @@ public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
         var logger = _options.LoggerFactory?.CreateLogger<ProjectionDaemon>() ?? (ILogger)NullLogger<ProjectionDaemon>.Instance;
         _spread = ProjectionSpread.For(_store, _store.Projections.Async.Count, _options, _time, logger);
         _runners = [.. _store.Projections.Async.Select(p => new ProjectionRunner(_store, p, _options, _time, logger) { Spread = _spread })];
+        ValidateFailurePolicies();
     }
 
     /// <summary>Where each async projection is, in registration order; empty when the store has none.</summary>

@@ -20,7 +20,8 @@ public sealed class ProjectionDaemonOptions
     /// <summary>
     /// How many times a failing batch (a projection that throws, a statement that fails, an event that
     /// cannot be read, the database) is retried before that projection stops as
-    /// <see cref="ProjectionState.Faulted"/>. <value>The default is 3 retries.</value>
+    /// <see cref="ProjectionState.Faulted"/> (or, for an event, its <see cref="FailurePolicies"/> entry sets it aside).
+    /// <value>The default is 3 retries.</value>
     /// </summary>
     public int MaxRetries { get; set; } = 3;
 
@@ -54,6 +55,14 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     public TimeSpan HoldUpWarningAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What each projection, by name, does with an event it still fails on after <see cref="MaxRetries"/>.
+    /// <value>The default is empty: every projection uses <see cref="ProjectionFailurePolicy.Pause"/>.</value>
+    /// </summary>
+    public IDictionary<string, ProjectionFailurePolicy> FailurePolicies => _failurePolicies;
+
+    private Dictionary<string, ProjectionFailurePolicy> _failurePolicies = new(StringComparer.Ordinal);
+
     /// <summary>The clock for polling, retries and waits; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
@@ -61,7 +70,12 @@ public sealed class ProjectionDaemonOptions
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>A copy, so that changing the options after a daemon is made does not change it.</summary>
-    internal ProjectionDaemonOptions Clone() => (ProjectionDaemonOptions)MemberwiseClone();
+    internal ProjectionDaemonOptions Clone()
+    {
+        var copy = (ProjectionDaemonOptions)MemberwiseClone();
+        copy._failurePolicies = new(_failurePolicies, StringComparer.Ordinal);
+        return copy;
+    }
 
     /// <summary>Throws, naming the setting, when one is out of range.</summary>
     internal void Validate()

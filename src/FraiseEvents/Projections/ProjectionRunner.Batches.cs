@@ -15,13 +15,15 @@ internal sealed partial class ProjectionRunner
         var events = page.Events;
         var next = page.ScannedTo;
         var partial = false;
+        await LoadFailureCountsAsync(run.StopOrAbort.Token).ConfigureAwait(false);
+        var parked = await WithRetriesAsync(ReadParkedKeysAsync, run.StopOrAbort.Token).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             int failedAt;
             Exception error;
             try
             {
-                var batch = await BuildAsync(events, position, next, run.Abort.Token).ConfigureAwait(false);
+                var batch = await BuildAsync(events, position, next, parked, run.Abort.Token).ConfigureAwait(false);
                 return await _store.CommitProjectionBatchAsync(batch, run.Abort.Token).ConfigureAwait(false)
                     ? new Committed(next, events.Count, partial)
                     : Fenced.Instance;
@@ -47,6 +49,11 @@ internal sealed partial class ProjectionRunner
 
             if (attempt > _options.MaxRetries)
             {
+                if (failedAt == 0 && Policy != ProjectionFailurePolicy.Pause)
+                {
+                    return await SetAsideAsync(events[0], position, attempt, error, run).ConfigureAwait(false);
+                }
+
                 return new Failed(new ProjectionFault(Name, failedAt == 0 ? events[0] : null, attempt, error));
             }
 
@@ -60,9 +67,10 @@ internal sealed partial class ProjectionRunner
     }
 
     private async Task<ProjectionBatch> BuildAsync(IReadOnlyList<RecordedEvent> events, LogPosition position, LogPosition next,
-        CancellationToken cancellationToken)
+        IReadOnlySet<string>? parked, CancellationToken cancellationToken)
     {
         var fold = new List<FoldEvent>(events.Count);
+        List<ProjectionDeadLetter>? waiting = null;
         for (var i = 0; i < events.Count; i++)
         {
             var recorded = events[i];
@@ -76,6 +84,12 @@ internal sealed partial class ProjectionRunner
                 case UnreadableEvent or UnknownEvent:
                     continue; // of a type the projection does not handle: it passes by, as any other such event
                 default:
+                    if (WaitingBehindParked(recorded, parked) is { } wait)
+                    {
+                        (waiting ??= []).Add(wait); // a parked key's later events wait, recorded, to keep the key's order
+                        continue;
+                    }
+
                     fold.Add(FoldEvent.Of(recorded));
                     break;
             }
@@ -98,7 +112,10 @@ internal sealed partial class ProjectionRunner
                 break;
         }
 
-        return new ProjectionBatch(_projection, CheckpointName, position, next, events.Count > 0 ? events[^1].EventId : null, documents, statements);
+        return new ProjectionBatch(_projection, CheckpointName, position, next, events.Count > 0 ? events[^1].EventId : null, documents, statements)
+        {
+            SetAside = waiting ?? [],
+        };
     }
 
     /// <summary>

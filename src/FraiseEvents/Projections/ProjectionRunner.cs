@@ -382,7 +382,10 @@ internal sealed partial class ProjectionRunner
 
     private void Publish(ProjectionState state, LogPosition position, long applied, ProjectionFault? fault = null, SubscriptionLag? lag = null)
     {
-        _status = new ProjectionStatus(Name, state, position, applied, fault, lag);
+        _status = new ProjectionStatus(Name, state, position, applied, fault, lag)
+        {
+            DeadLettered = _failures?.DeadLettered ?? 0, ParkedKeys = _failures?.ParkedKeys ?? 0, LastError = _failures?.LastError,
+        };
         if (fault is not null && _metrics is not null)
         {
             ConsumerMetrics.CountFault(_metrics.ProjectionErrors, _tags, fault.Error);

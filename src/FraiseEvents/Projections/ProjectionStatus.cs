@@ -59,6 +59,18 @@ public sealed class ProjectionStatus
     /// </summary>
     public LogHoldUp? HoldUp { get; }
 
+    /// <summary>
+    /// How many events are recorded as dead letters (<see cref="ProjectionFailurePolicy.DeadLetter"/>),
+    /// as the store held them when this run started, plus those this run added. 0 before the first batch.
+    /// </summary>
+    public long DeadLettered { get; internal init; }
+
+    /// <summary>How many keys are parked (<see cref="ProjectionFailurePolicy.ParkKey"/>), counted as <see cref="DeadLettered"/> is.</summary>
+    public int ParkedKeys { get; internal init; }
+
+    /// <summary>The error of the latest event set aside (type and message); null when none is recorded.</summary>
+    public string? LastError { get; internal init; }
+
     /// <inheritdoc />
     public override string ToString() => Fault is null
         ? $"{Name}: {State} at {Position}" + (HoldUp is null ? "" : $", held back by {HoldUp}")
