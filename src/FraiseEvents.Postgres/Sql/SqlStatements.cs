@@ -53,7 +53,27 @@ internal sealed class SqlStatements
         TryLockProjection = $"SELECT {s}.fe_try_lock_projection($1)";
         UnlockProjection = $"SELECT {s}.fe_unlock_projection($1)";
         IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
+        StartRebuild = $"SELECT {s}.fe_start_projection_rebuild($1)";
+        ReadRebuildDocuments = $"SELECT id, data, revision, deleted FROM {s}.fe_read_rebuild_documents($1, $2)";
+        ApplyRebuildDocuments = $"SELECT {s}.fe_apply_rebuild_documents($1, $2, $3, $4, $5, $6)";
+        SwapRebuild = $"SELECT {s}.fe_swap_projection_rebuild($1, $2, $3, $4, $5)";
+        DropRebuild = $"SELECT {s}.fe_drop_projection_rebuild($1)";
     }
+
+    /// <summary>A rebuild's fresh shadow table and checkpoint (0015).</summary>
+    public string StartRebuild { get; }
+
+    /// <summary>Documents of a rebuild's shadow table, by key.</summary>
+    public string ReadRebuildDocuments { get; }
+
+    /// <summary>A rebuild batch's documents, into the shadow table.</summary>
+    public string ApplyRebuildDocuments { get; }
+
+    /// <summary>The blue/green swap of a rebuilt projection: true when done, false when a checkpoint moved.</summary>
+    public string SwapRebuild { get; }
+
+    /// <summary>Drops a rebuild's shadow table and checkpoint.</summary>
+    public string DropRebuild { get; }
 
     /// <summary>An async projection batch's checkpoint compare-and-set: raises FE010 when the checkpoint moved.</summary>
     public string AdvanceProjection { get; }

@@ -16,7 +16,7 @@ namespace FraiseEvents.Projections;
 /// and <see cref="StopAsync"/>, or as the hosted service dependency injection registers.
 /// See docs/async-projections.md for what is guaranteed.
 /// </summary>
-public sealed class ProjectionDaemon : IHostedService, IAsyncDisposable
+public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
 {
     private readonly IAsyncProjectionStore _store;
     private readonly ProjectionDaemonOptions _options;
