@@ -100,13 +100,19 @@ internal sealed class ProjectionRebuild
                     return await swap.Done.ConfigureAwait(false);
                 }
 
-                if (cancellationToken.IsCancellationRequested && _runner.WithdrawSwap(swap))
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    // Not started yet: take it back. Started: the swap sees the same token, and ends (or commits) soon.
+                    if (_runner.WithdrawSwap(swap))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    return await swap.Done.ConfigureAwait(false);
                 }
 
                 // A runner that stopped (or faulted) before taking the swap leaves it to this rebuild.
-                if (!cancellationToken.IsCancellationRequested && !_runner.IsRunning && _runner.WithdrawSwap(swap))
+                if (!_runner.IsRunning && _runner.WithdrawSwap(swap))
                 {
                     break;
                 }

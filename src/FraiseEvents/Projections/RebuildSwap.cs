@@ -33,7 +33,4 @@ internal sealed class RebuildSwap(Func<LogPosition, CancellationToken, Task<LogP
             return live;
         }
     }
-
-    /// <summary>The runner stopped before it ran the swap.</summary>
-    public void Abandon() => _done.TrySetCanceled();
 }
