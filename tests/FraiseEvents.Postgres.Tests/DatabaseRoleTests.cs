@@ -429,6 +429,38 @@ public sealed class DatabaseRoleTests : PostgresFixture
     }
 
     /// <summary>A schema that the owner role holds and has migrated, with the application and reader roles granted.</summary>
+    [Test]
+    [NonParallelizable] // reads the global log, which open transactions of parallel tests would hold back
+    public async Task The_application_role_rebuilds_a_projection_and_the_reader_role_reads_the_swapped_in_table_and_view()
+    {
+        var schema = await NewOwnedSchemaAsync();
+        var projection = new VersionedUserProjection();
+        var store = await AppStoreAsync(schema, projection);
+        var id = StreamId.New();
+        await store.AppendAsync(id, ExpectedVersion.NoStream, [new NewEvent(new UserCreated(id.Value, "Ada", "ada@example.com"))]);
+        var last = await store.AppendAsync(id, ExpectedVersion.Exactly(1), [new NewEvent(new UserUpdated(id.Value, Name: "Ada L"))]);
+        await using var daemon = new ProjectionDaemon(store, new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(10) });
+        await daemon.StartAsync();
+        await daemon.WaitForProjectionAsync(VersionedUserProjection.ProjectionName, last.LogPosition, TimeSpan.FromSeconds(90));
+
+        projection.Code = 2;
+        await daemon.RebuildAsync(VersionedUserProjection.ProjectionName);
+
+        Assert.That(daemon.GetRebuildStatus(VersionedUserProjection.ProjectionName)!.State, Is.EqualTo(RebuildState.Completed));
+        Assert.That(await store.LoadAsync<VersionedUser>(id), Is.EqualTo(new VersionedUser("Ada L", "ada@example.com", 2, 2)));
+        Assert.That(await ScalarAsync<string>(Reader, $"SELECT data->>'code' FROM {schema}.v_user_versioned"), Is.EqualTo("2"),
+            "the reader role reads the view, repointed to the new table");
+        Assert.That(await ScalarAsync<long>(Reader, $"SELECT count(*) FROM {schema}.proj_user_versioned WHERE NOT deleted"), Is.EqualTo(1),
+            "and the new table, which took the old one's grants");
+        Assert.That(await RoleStore(Reader, schema, projections: [new VersionedUserProjection()]).LoadAsync<VersionedUser>(id),
+            Is.EqualTo(new VersionedUser("Ada L", "ada@example.com", 2, 2)), "and loads through fe_read_proj_<name>, which now reads the new table");
+        Assert.That(await Database.ScalarAsync<string>(
+                $"SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = '{schema}'::regnamespace AND relname LIKE 'proj_user_versioned%'"),
+            Is.EqualTo("proj_user_versioned,proj_user_versioned_pkey"), "no shadow or old table is left, and the key has its usual name");
+        Assert.That(() => ExecuteAsync(App, $"DROP TABLE {schema}.proj_user_versioned"), Throws.InstanceOf<PostgresException>(),
+            "the application role still has no DDL right of its own");
+    }
+
     private async Task<string> NewOwnedSchemaAsync()
     {
         var schema = NewSchemaName();

@@ -60,6 +60,11 @@ internal sealed class SqlStatements
         ReadDeadLetters = $"SELECT event_id, stream_id, tx_id, global_position, event_type, error_type, error_message, attempts, parked_key, recorded_at FROM {s}.fe_read_dead_letters($1)";
         ReadParkedKeys = $"SELECT k FROM {s}.fe_parked_keys($1) AS k";
         IndexEventsByAuthor = $"SELECT {s}.fe_index_events_by_author()";
+        StartRebuild = $"SELECT {s}.fe_start_projection_rebuild($1)";
+        ReadRebuildDocuments = $"SELECT id, data, revision, deleted FROM {s}.fe_read_rebuild_documents($1, $2)";
+        ApplyRebuildDocuments = $"SELECT {s}.fe_apply_rebuild_documents($1, $2, $3, $4, $5, $6)";
+        SwapRebuild = $"SELECT {s}.fe_swap_projection_rebuild($1, $2, $3, $4, $5)";
+        DropRebuild = $"SELECT {s}.fe_drop_projection_rebuild($1)";
     }
 
     /// <summary>Records the events an async projection's batch set aside (dead letters, parked events), with the batch.</summary>
@@ -73,6 +78,21 @@ internal sealed class SqlStatements
 
     /// <summary>A projection's parked keys.</summary>
     public string ReadParkedKeys { get; }
+
+    /// <summary>A rebuild's fresh shadow table and checkpoint (0015).</summary>
+    public string StartRebuild { get; }
+
+    /// <summary>Documents of a rebuild's shadow table, by key.</summary>
+    public string ReadRebuildDocuments { get; }
+
+    /// <summary>A rebuild batch's documents, into the shadow table.</summary>
+    public string ApplyRebuildDocuments { get; }
+
+    /// <summary>The blue/green swap of a rebuilt projection: true when done, false when a checkpoint moved.</summary>
+    public string SwapRebuild { get; }
+
+    /// <summary>Drops a rebuild's shadow table and checkpoint.</summary>
+    public string DropRebuild { get; }
 
     /// <summary>An async projection batch's checkpoint compare-and-set: raises FE010 when the checkpoint moved.</summary>
     public string AdvanceProjection { get; }

@@ -162,6 +162,13 @@ internal sealed partial class ProjectionRunner
                     }
                 }
 
+                // A rebuild's swap runs here, between two batches, while this runner holds the lock (ProjectionRunner.Rebuild.cs).
+                if (Volatile.Read(ref _pendingSwap) is not null)
+                {
+                    position = await SwapIfRequestedAsync(position, run).ConfigureAwait(false);
+                    Publish(ProjectionState.CatchingUp, position, applied);
+                }
+
                 var page = await WithRetriesAsync(ct => _store.ReadLogPageAsync(position, _options.BatchSize, LogFilter.None, ct),
                     run.StopOrAbort.Token).ConfigureAwait(false);
                 var complete = true;
@@ -230,7 +237,7 @@ internal sealed partial class ProjectionRunner
                     : null;
                 try
                 {
-                    woken = await waiter.WaitAsync(heldBackRetry ?? _options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
+                    woken = await WaitForLogOrSwapAsync(waiter, heldBackRetry ?? _options.PollInterval, run).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!run.Abort.IsCancellationRequested)
                 {

@@ -68,4 +68,4 @@ BEGIN
 END
 $$;
 
-INSERT INTO tb_schema_migrations (version, name) VALUES (17, '0017_projection_daemon_members') ON CONFLICT (version) DO NOTHING;
+INSERT INTO tb_schema_migrations (version, name) VALUES (16, '0016_projection_daemon_members') ON CONFLICT (version) DO NOTHING;
