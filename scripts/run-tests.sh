@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs every test project and the packed-package test (scripts/package-test.sh, counted
-# as one test), then prints one summary line for all of them:
+# Builds and runs every test project, the packed-package test (scripts/package-test.sh, counted
+# as one test) and the samples (scripts/run-sample.sh, counted as one test), then prints one summary
+# line for all of them:
 #   N passed, N failed, N skipped
 # Expects FRAISEEVENTS_TEST_CONNECTION to be set (scripts/test.sh does that).
 set -uo pipefail
@@ -43,6 +44,16 @@ if "$root/scripts/package-test.sh"; then
   passed=$((passed + 1))
 else
   echo "the packed-package test failed (scripts/package-test.sh)"
+  failed=$((failed + 1))
+fi
+
+# The README's other command, counted as one test: every sample end to end on the same server, so
+# that a sample whose own check fails breaks the suite instead of a new user's first run.
+if FRAISEEVENTS_CONNECTION="$FRAISEEVENTS_TEST_CONNECTION" "$root/scripts/run-sample.sh" >"$results/samples.log" 2>&1; then
+  passed=$((passed + 1))
+else
+  echo "the samples failed (scripts/run-sample.sh); the end of their output:"
+  tail -n 30 "$results/samples.log"
   failed=$((failed + 1))
 fi
 

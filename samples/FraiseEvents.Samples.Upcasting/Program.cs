@@ -69,7 +69,10 @@ UserCreated[] expected =
     new("Ada", "King", "ada@king.example", "en"),
     new("Ada", "Lovelace", "ada@lovelace.org", "en-GB"),
 ];
-var ok = read.Select(e => e.Data).SequenceEqual(expected) && read.Select(e => e.SchemaVersion).SequenceEqual([1, 2, 3]);
+// Written at versions 1, 2 and 3; each read as today's version 3 (SchemaVersion is the version after upcasting).
+var ok = read.Select(e => e.Data).SequenceEqual(expected)
+    && read.Select(e => e.StoredSchemaVersion).SequenceEqual([1, 2, 3])
+    && read.All(e => e.SchemaVersion == 3);
 Console.WriteLine(ok ? "Every stored version was read as today's UserCreated." : "Unexpected result.");
 return ok ? 0 : 1;
 
