@@ -97,6 +97,7 @@ internal sealed partial class ProjectionRunner
         using var waiter = (_store as ILogWakeUp)?.CreateWaiter() ?? new LogWaiter(signal: null);
         var woken = false;
         TimeSpan? heldBackRetry = null;
+        var logSeenClear = false;
         var lag = _store is ILogHeadReader heads ? new LagWatch(heads, Name, _options.HoldUpWarningAfter, _time, _logger, projection: true) : null;
         try
         {
@@ -232,9 +233,17 @@ internal sealed partial class ProjectionRunner
                     continue;
                 }
 
-                heldBackRetry = woken || heldBackRetry is not null
-                    ? await NextHeldBackRetryAsync(heldBackRetry, position, progressed: page.Scanned > 0, run.StopOrAbort.Token).ConfigureAwait(false)
-                    : null;
+                if (woken || heldBackRetry is not null)
+                {
+                    var next = await NextHeldBackRetryAsync(heldBackRetry, position, progressed: page.Scanned > 0, run.StopOrAbort.Token)
+                        .ConfigureAwait(false);
+                    // The log may have been released between the read and this check (the holder's end signals
+                    // nothing): the first time it is seen clear, read once more, a read that started after
+                    // the check and so sees every event committed before it; only then wait to be woken.
+                    (heldBackRetry, logSeenClear) = next is not null ? (next, false)
+                        : !logSeenClear ? (TimeSpan.Zero, true)
+                        : ((TimeSpan?)null, false);
+                }
                 try
                 {
                     woken = await WaitForLogOrSwapAsync(waiter, heldBackRetry ?? _options.PollInterval, run).ConfigureAwait(false);
@@ -308,7 +317,7 @@ internal sealed partial class ProjectionRunner
         }
 
         var longest = _options.PollInterval < MaxHeldBackRetry ? _options.PollInterval : MaxHeldBackRetry;
-        var next = current is { } retry && !progressed ? retry * 2 : FirstHeldBackRetry;
+        var next = current is { } retry && retry > TimeSpan.Zero && !progressed ? retry * 2 : FirstHeldBackRetry;
         return next < longest ? next : longest;
     }
 

@@ -25,6 +25,7 @@ public sealed partial class Subscription
         var lag = _heads is null ? null : new LagWatch(_heads, Name, _options.HoldUpWarningAfter, _time, _logger);
         var woken = false;
         TimeSpan? heldBackRetry = null;
+        var logSeenClear = false;
         try
         {
             while (!run.Stopping.IsCancellationRequested)
@@ -106,7 +107,16 @@ public sealed partial class Subscription
                     Publish(state, position, checkpoint.Stored, handled, lag: lag?.Lag);
                     if (state == SubscriptionState.Live)
                     {
-                        heldBackRetry = NextHeldBackRetry(heldBackRetry, progressed, (woken || heldBackRetry is not null) && lag is { HeldBack: true });
+                        if (woken || heldBackRetry is not null)
+                        {
+                            // The log may have been released between the read and the lag check (the holder's end
+                            // signals nothing): the first time it is seen clear, read once more, a read that started
+                            // after the check; only then wait to be woken.
+                            var heldBack = lag is { HeldBack: true };
+                            (heldBackRetry, logSeenClear) = heldBack ? (NextHeldBackRetry(heldBackRetry, progressed), false)
+                                : !logSeenClear ? (TimeSpan.Zero, true)
+                                : ((TimeSpan?)null, false);
+                        }
                         woken = await waiter.WaitAsync(heldBackRetry ?? _options.PollInterval, _time, run.StopOrAbort.Token).ConfigureAwait(false);
                     }
                     else
@@ -146,15 +156,10 @@ public sealed partial class Subscription
     /// re-reads soon, 2 ms then doubling up to a second (or the poll interval, if shorter), for as
     /// long as the log is held back; a read that found events starts the back-off again.
     /// </summary>
-    private TimeSpan? NextHeldBackRetry(TimeSpan? current, bool progressed, bool wokenButHeldBack)
+    private TimeSpan NextHeldBackRetry(TimeSpan? current, bool progressed)
     {
-        if (!wokenButHeldBack)
-        {
-            return null;
-        }
-
         var longest = _options.PollInterval < MaxHeldBackRetry ? _options.PollInterval : MaxHeldBackRetry;
-        var next = current is { } retry && !progressed ? retry * 2 : FirstHeldBackRetry;
+        var next = current is { } retry && retry > TimeSpan.Zero && !progressed ? retry * 2 : FirstHeldBackRetry;
         return next < longest ? next : longest;
     }
 
