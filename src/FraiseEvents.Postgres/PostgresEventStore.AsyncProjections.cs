@@ -29,6 +29,22 @@ public sealed partial class PostgresEventStore : IAsyncProjectionStore
     }
 
     /// <summary>
+    /// <c>fe_advance_projection</c> for a batch: the checkpoint's compare-and-set from the batch's
+    /// expected position to its next one, raising FE010 when it moved. First in every batch it rides with.
+    /// </summary>
+    private NpgsqlBatchCommand AdvanceProjectionCommand(ProjectionBatch batch)
+    {
+        var advance = new NpgsqlBatchCommand(_sql.AdvanceProjection);
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CheckpointName });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.TransactionId });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.GlobalPosition });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
+        advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        return advance;
+    }
+
+    /// <summary>
     /// One batch, one implicit transaction, one round trip: <c>fe_advance_projection</c> first (it
     /// raises FE010 when the checkpoint moved, and nothing after it runs), then the documents or the
     /// SQL projection's statements. Nothing is prepared when user statements ride along, as for appends.
@@ -41,13 +57,7 @@ public sealed partial class PostgresEventStore : IAsyncProjectionStore
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionDisposal = connection.ConfigureAwait(false);
             using var command = new NpgsqlBatch(connection);
-            var advance = new NpgsqlBatchCommand(_sql.AdvanceProjection);
-            advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CheckpointName });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.TransactionId });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.GlobalPosition });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
-            advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            var advance = AdvanceProjectionCommand(batch);
             if (!batch.KeepsCheckpoint) // a replay holds the projection's lock and leaves the checkpoint where it is
             {
                 command.BatchCommands.Add(advance);

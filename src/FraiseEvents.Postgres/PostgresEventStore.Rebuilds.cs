@@ -60,13 +60,7 @@ public sealed partial class PostgresEventStore : IProjectionRebuildStore
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionDisposal = connection.ConfigureAwait(false);
             using var command = new NpgsqlBatch(connection);
-            var advance = new NpgsqlBatchCommand(_sql.AdvanceProjection);
-            advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.CheckpointName });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.TransactionId });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Expected.GlobalPosition });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.TransactionId });
-            advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Next.GlobalPosition });
-            advance.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = batch.LastEventId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            var advance = AdvanceProjectionCommand(batch);
             command.BatchCommands.Add(advance);
             if (batch.Documents.Count > 0)
             {
